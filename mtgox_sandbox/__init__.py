@@ -1,0 +1,1 @@
+"""A faithful Mt.Gox-compatible exchange for development and tests."""
