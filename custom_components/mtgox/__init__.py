@@ -1,0 +1,129 @@
+"""The Mt.Gox integration: prices, balances and orders of a Mt.Gox account."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.const import CONF_API_KEY, CONF_URL, Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .api import ApiVersion, MtGoxClient
+from .const import CONF_API_SECRET, CONF_API_VERSION, DOMAIN, RIGHT_WITHDRAW
+from .coordinator import (
+    MtGoxConfigEntry,
+    MtGoxDataUpdateCoordinator,
+    MtGoxRuntimeData,
+)
+from .entity import account_device_identifier, pair_device_identifier
+from .nonce import NonceStore
+from .services import async_setup_services
+
+if TYPE_CHECKING:
+    from homeassistant.helpers.typing import ConfigType
+
+PLATFORMS = [Platform.SENSOR]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions, which serve every config entry."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: MtGoxConfigEntry) -> bool:
+    """Connect to the account, read it once, then set up the sensors."""
+    nonce_store = await NonceStore.async_load(hass, entry.entry_id)
+    client = MtGoxClient(
+        async_get_clientsession(hass),
+        base_url=entry.data[CONF_URL],
+        api_key=entry.data[CONF_API_KEY],
+        api_secret=entry.data[CONF_API_SECRET],
+        api_version=ApiVersion(entry.data[CONF_API_VERSION]),
+        nonce_source=nonce_store.source,
+    )
+    coordinator = MtGoxDataUpdateCoordinator(hass, entry, client)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = MtGoxRuntimeData(
+        client=client, coordinator=coordinator, nonce_store=nonce_store
+    )
+
+    _async_check_rights(hass, entry, coordinator.data.account.rights)
+    _async_remove_untracked_pair_devices(hass, entry)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: MtGoxConfigEntry) -> bool:
+    """Unload the sensors and write the nonce mark for the next client."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.nonce_store.async_flush()
+    return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: MtGoxConfigEntry) -> None:
+    """Forget what the entry stored outside of itself."""
+    await NonceStore.async_remove(hass, entry.entry_id)
+    ir.async_delete_issue(hass, DOMAIN, _withdraw_issue_id(entry))
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: MtGoxConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete a device only when nothing feeds it any more."""
+    coordinator = entry.runtime_data.coordinator
+    return device.identifiers.isdisjoint(_served_device_identifiers(coordinator))
+
+
+@callback
+def _async_check_rights(
+    hass: HomeAssistant, entry: MtGoxConfigEntry, rights: frozenset[str]
+) -> None:
+    """Ask the user to drop the withdraw right: a leaked key could empty the account."""
+    if RIGHT_WITHDRAW in rights:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            _withdraw_issue_id(entry),
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="withdraw_right",
+            translation_placeholders={"title": entry.title},
+        )
+    else:
+        ir.async_delete_issue(hass, DOMAIN, _withdraw_issue_id(entry))
+
+
+@callback
+def _async_remove_untracked_pair_devices(
+    hass: HomeAssistant, entry: MtGoxConfigEntry
+) -> None:
+    """Remove the devices of pairs no longer tracked, with their entities."""
+    served = _served_device_identifiers(entry.runtime_data.coordinator)
+    device_registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id):
+        if device.identifiers.isdisjoint(served):
+            device_registry.async_update_device(
+                device.id, remove_config_entry_id=entry.entry_id
+            )
+
+
+def _served_device_identifiers(
+    coordinator: MtGoxDataUpdateCoordinator,
+) -> set[tuple[str, str]]:
+    """Return the identifiers of the devices the current options feed."""
+    account_id = coordinator.data.account.account_id
+    return {
+        account_device_identifier(account_id),
+        *(pair_device_identifier(account_id, pair) for pair in coordinator.pairs),
+    }
+
+
+def _withdraw_issue_id(entry: MtGoxConfigEntry) -> str:
+    return f"withdraw_right_{entry.entry_id}"

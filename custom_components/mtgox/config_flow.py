@@ -1,0 +1,448 @@
+"""Config flow for the Mt.Gox integration."""
+
+from __future__ import annotations
+
+import binascii
+from base64 import b64decode
+from decimal import Decimal
+from ipaddress import ip_address
+from typing import TYPE_CHECKING, Any
+
+import voluptuous as vol
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.const import CONF_API_KEY, CONF_URL
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+from yarl import URL
+
+from .api import (
+    AccountInfo,
+    ApiVersion,
+    MtGoxAuthenticationError,
+    MtGoxClient,
+    MtGoxConnectionError,
+    MtGoxError,
+    MtGoxRateLimitError,
+    MtGoxResponseError,
+    NonceSource,
+)
+from .const import (
+    API_VERSIONS,
+    BITCOIN,
+    CONF_API_SECRET,
+    CONF_API_VERSION,
+    CONF_MAX_ORDER_AMOUNT,
+    CONF_PAIRS,
+    CONF_UPDATE_INTERVAL,
+    CONF_VALUATION_CURRENCY,
+    DEFAULT_API_VERSION,
+    DEFAULT_MAX_ORDER_AMOUNT,
+    DEFAULT_PAIRS,
+    DEFAULT_UPDATE_INTERVAL,
+    DEFAULT_URL,
+    DEFAULT_VALUATION_CURRENCY,
+    DOMAIN,
+    LOGGER,
+    MIN_ORDER_AMOUNT,
+    MIN_UPDATE_INTERVAL,
+    QUOTE_CURRENCIES,
+)
+from .nonce import NonceStore
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .coordinator import MtGoxConfigEntry
+
+_URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_SECRET_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+# Coerced to text first so that 1 and "1" are both accepted; stored as an int.
+_API_VERSION_SELECTOR = vol.All(
+    vol.Coerce(str),
+    SelectSelector(
+        SelectSelectorConfig(
+            options=[str(version) for version in API_VERSIONS],
+            translation_key=CONF_API_VERSION,
+            mode=SelectSelectorMode.DROPDOWN,
+        )
+    ),
+)
+
+CREDENTIALS_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_API_KEY): TextSelector(
+            TextSelectorConfig(autocomplete="off")
+        ),
+        vol.Required(CONF_API_SECRET): _SECRET_SELECTOR,
+    }
+)
+SERVER_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_URL, default=DEFAULT_URL): _URL_SELECTOR,
+        vol.Required(
+            CONF_API_VERSION, default=str(DEFAULT_API_VERSION)
+        ): _API_VERSION_SELECTOR,
+    }
+)
+USER_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_URL, default=DEFAULT_URL): _URL_SELECTOR,
+        **CREDENTIALS_SCHEMA.schema,
+        vol.Required(
+            CONF_API_VERSION, default=str(DEFAULT_API_VERSION)
+        ): _API_VERSION_SELECTOR,
+    }
+)
+
+OPTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_PAIRS): SelectSelector(
+            SelectSelectorConfig(
+                options=[
+                    SelectOptionDict(
+                        value=f"{BITCOIN}{currency}", label=f"{BITCOIN}/{currency}"
+                    )
+                    for currency in QUOTE_CURRENCIES
+                ],
+                multiple=True,
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        ),
+        vol.Required(CONF_VALUATION_CURRENCY): SelectSelector(
+            SelectSelectorConfig(
+                options=[BITCOIN, *QUOTE_CURRENCIES],
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        ),
+        vol.Required(CONF_UPDATE_INTERVAL): NumberSelector(
+            NumberSelectorConfig(
+                min=MIN_UPDATE_INTERVAL,
+                max=3600,
+                step=1,
+                unit_of_measurement="s",
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
+        vol.Required(CONF_MAX_ORDER_AMOUNT): NumberSelector(
+            NumberSelectorConfig(
+                min=float(MIN_ORDER_AMOUNT),
+                step="any",
+                unit_of_measurement=BITCOIN,
+                mode=NumberSelectorMode.BOX,
+            )
+        ),
+    }
+)
+
+DEFAULT_OPTIONS: Mapping[str, Any] = {
+    CONF_PAIRS: DEFAULT_PAIRS,
+    CONF_VALUATION_CURRENCY: DEFAULT_VALUATION_CURRENCY,
+    CONF_UPDATE_INTERVAL: DEFAULT_UPDATE_INTERVAL,
+    # JSON has no decimal type; a string keeps the amount exact.
+    CONF_MAX_ORDER_AMOUNT: str(DEFAULT_MAX_ORDER_AMOUNT),
+}
+
+
+class InvalidInputError(Exception):
+    """A form value the flow cannot accept, with the field to show it on."""
+
+    def __init__(
+        self, field: str, error: str, placeholders: Mapping[str, str] | None = None
+    ) -> None:
+        """Remember where to show which error, and what to fill in its text."""
+        super().__init__(error)
+        self.field = field
+        self.error = error
+        self.placeholders = placeholders or {}
+
+
+def _client(
+    hass: HomeAssistant,
+    data: Mapping[str, Any],
+    nonce_source: NonceSource | None = None,
+) -> MtGoxClient:
+    """Create a client for the connection data of a form or an entry."""
+    return MtGoxClient(
+        async_get_clientsession(hass),
+        base_url=data[CONF_URL],
+        api_key=data[CONF_API_KEY],
+        api_secret=data[CONF_API_SECRET],
+        api_version=ApiVersion(data[CONF_API_VERSION]),
+        nonce_source=nonce_source,
+    )
+
+
+async def _async_entry_nonce_source(
+    hass: HomeAssistant, entry: MtGoxConfigEntry
+) -> NonceSource:
+    """Return the nonce source of an entry's key, shared with its running client."""
+    if entry.state is ConfigEntryState.LOADED:
+        return entry.runtime_data.nonce_store.source
+    return (await NonceStore.async_load(hass, entry.entry_id)).source
+
+
+def _normalize(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Check the connection fields and bring them to their stored form."""
+    data = dict(user_input)
+    if CONF_URL in data:
+        data[CONF_URL] = _checked_url(data[CONF_URL])
+    if CONF_API_VERSION in data:
+        data[CONF_API_VERSION] = int(data[CONF_API_VERSION])
+    if CONF_API_SECRET in data:
+        data[CONF_API_KEY] = data[CONF_API_KEY].strip()
+        data[CONF_API_SECRET] = data[CONF_API_SECRET].strip()
+        if not _is_base64(data[CONF_API_SECRET]):
+            raise InvalidInputError(CONF_API_SECRET, "invalid_secret")
+    return data
+
+
+def _is_base64(secret: str) -> bool:
+    """Tell whether a secret is the base64 text Mt.Gox hands out."""
+    try:
+        return bool(b64decode(secret, validate=True))
+    except binascii.Error:
+        return False
+
+
+def _checked_url(url: str) -> str:
+    """Return the API base URL with a trailing slash, if it is safe to use.
+
+    Keys and signatures must not cross the network in clear text: plain http
+    is only allowed to loopback or private addresses (a sandbox or a proxy).
+    """
+    try:
+        parsed = URL(url.strip())
+    except (TypeError, ValueError) as err:
+        raise InvalidInputError(CONF_URL, "invalid_url") from err
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise InvalidInputError(CONF_URL, "invalid_url")
+    if parsed.scheme == "http" and not _is_local(parsed.host):
+        raise InvalidInputError(CONF_URL, "insecure_url")
+    text = str(parsed)
+    return text if text.endswith("/") else f"{text}/"
+
+
+def _is_local(host: str) -> bool:
+    """Tell whether a host is loopback or private, without resolving names."""
+    if host == "localhost":
+        return True
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
+
+
+async def _async_read_account(
+    hass: HomeAssistant,
+    data: Mapping[str, Any],
+    nonce_source: NonceSource | None = None,
+) -> AccountInfo:
+    """Read the account the connection data opens, or say which field is wrong."""
+    try:
+        return await _client(hass, data, nonce_source).account_info()
+    except MtGoxAuthenticationError as err:
+        raise InvalidInputError("base", "invalid_auth") from err
+    except (MtGoxConnectionError, MtGoxResponseError, MtGoxRateLimitError) as err:
+        raise InvalidInputError("base", "cannot_connect") from err
+    except Exception as err:
+        LOGGER.exception("Unexpected error reading the Mt.Gox account")
+        raise InvalidInputError("base", "unknown") from err
+
+
+class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Handle a config flow for a Mt.Gox account."""
+
+    VERSION = 1
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> MtGoxOptionsFlow:
+        """Return the options flow."""
+        return MtGoxOptionsFlow()
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the server and the API key of the account."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                data = _normalize(user_input)
+                account = await _async_read_account(self.hass, data)
+            except InvalidInputError as err:
+                errors[err.field] = err.error
+            else:
+                await self.async_set_unique_id(account.account_id)
+                self._abort_if_unique_id_configured()
+                return self.async_create_entry(
+                    title=f"Mt.Gox {account.login}",
+                    data=data,
+                    options=DEFAULT_OPTIONS,
+                )
+
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, user_input),
+            errors=errors,
+        )
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Start over with a new key when the exchange rejects the stored one."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new key and secret of the same account."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                updates = _normalize(user_input)
+                account = await _async_read_account(
+                    self.hass,
+                    {**entry.data, **updates},
+                    await _async_entry_nonce_source(self.hass, entry),
+                )
+            except InvalidInputError as err:
+                errors[err.field] = err.error
+            else:
+                await self.async_set_unique_id(account.account_id)
+                self._abort_if_unique_id_mismatch(reason="wrong_account")
+                return self.async_update_reload_and_abort(entry, data_updates=updates)
+
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                CREDENTIALS_SCHEMA, user_input
+            ),
+            description_placeholders={"title": entry.title},
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Move the account to another server address or API version."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                updates = _normalize(user_input)
+                account = await _async_read_account(
+                    self.hass,
+                    {**entry.data, **updates},
+                    await _async_entry_nonce_source(self.hass, entry),
+                )
+            except InvalidInputError as err:
+                errors[err.field] = err.error
+            else:
+                await self.async_set_unique_id(account.account_id)
+                self._abort_if_unique_id_mismatch(reason="wrong_account")
+                return self.async_update_reload_and_abort(entry, data_updates=updates)
+
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                SERVER_SCHEMA,
+                user_input
+                or {
+                    CONF_URL: entry.data[CONF_URL],
+                    CONF_API_VERSION: str(entry.data[CONF_API_VERSION]),
+                },
+            ),
+            errors=errors,
+        )
+
+
+class MtGoxOptionsFlow(OptionsFlow):
+    """Choose the tracked pairs, the valuation currency, polling and order limit."""
+
+    config_entry: MtGoxConfigEntry
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show and check the options."""
+        errors: dict[str, str] = {}
+        placeholders = {"pairs": ""}
+        if user_input is not None:
+            options = {
+                **user_input,
+                CONF_UPDATE_INTERVAL: int(user_input[CONF_UPDATE_INTERVAL]),
+                # Through str, a float like 0.1 becomes exactly 0.1.
+                CONF_MAX_ORDER_AMOUNT: str(
+                    Decimal(str(user_input[CONF_MAX_ORDER_AMOUNT]))
+                ),
+            }
+            try:
+                await self._async_check_pairs(options)
+            except InvalidInputError as err:
+                errors[err.field] = err.error
+                placeholders.update(err.placeholders)
+            else:
+                # Options only take effect at setup: reload, by this one
+                # mechanism on every Home Assistant version.
+                if self.hass.config_entries.async_update_entry(
+                    self.config_entry, options=options
+                ):
+                    self.hass.config_entries.async_schedule_reload(
+                        self.config_entry.entry_id
+                    )
+                return self.async_create_entry(data=options)
+
+        if user_input is None:
+            stored = {**DEFAULT_OPTIONS, **self.config_entry.options}
+            user_input = {
+                **stored,
+                CONF_MAX_ORDER_AMOUNT: float(stored[CONF_MAX_ORDER_AMOUNT]),
+            }
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(OPTIONS_SCHEMA, user_input),
+            description_placeholders=placeholders,
+            errors=errors,
+        )
+
+    async def _async_check_pairs(self, options: Mapping[str, Any]) -> None:
+        """Check the pairs exist on the server and can value the portfolio."""
+        pairs: list[str] = options[CONF_PAIRS]
+        if not pairs:
+            raise InvalidInputError(CONF_PAIRS, "no_pairs")
+        valuation = options[CONF_VALUATION_CURRENCY]
+        if valuation != BITCOIN and f"{BITCOIN}{valuation}" not in pairs:
+            raise InvalidInputError(CONF_VALUATION_CURRENCY, "valuation_not_tracked")
+        client = _client(self.hass, self.config_entry.data)
+        unsupported: list[str] = []
+        for pair in pairs:
+            try:
+                await client.ticker(pair)
+            except (MtGoxConnectionError, MtGoxRateLimitError) as err:
+                raise InvalidInputError("base", "cannot_connect") from err
+            except MtGoxError:
+                unsupported.append(pair)
+        if unsupported:
+            raise InvalidInputError(
+                CONF_PAIRS, "unsupported_pair", {"pairs": ", ".join(unsupported)}
+            )

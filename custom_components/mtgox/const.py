@@ -1,0 +1,60 @@
+"""Constants for the Mt.Gox integration."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+from typing import Final
+
+DOMAIN: Final = "mtgox"
+LOGGER = logging.getLogger(__package__)
+
+CONF_API_SECRET: Final = "api_secret"  # noqa: S105 - a field name, not a secret
+CONF_API_VERSION: Final = "api_version"
+CONF_PAIRS: Final = "pairs"
+CONF_UPDATE_INTERVAL: Final = "update_interval"
+CONF_VALUATION_CURRENCY: Final = "valuation_currency"
+CONF_MAX_ORDER_AMOUNT: Final = "max_order_amount"
+
+DEFAULT_URL: Final = "https://mtgox.com/api/"
+DEFAULT_API_VERSION: Final = 1
+API_VERSIONS: Final = (0, 1, 2)
+
+BITCOIN: Final = "BTC"
+# The currencies Mt.Gox quoted bitcoin in (its money/currency table, May 2013).
+QUOTE_CURRENCIES: Final = (
+    "USD",
+    "EUR",
+    "JPY",
+    "GBP",
+    "AUD",
+    "CAD",
+    "CHF",
+    "CNY",
+    "CZK",
+    "DKK",
+    "HKD",
+    "NOK",
+    "NZD",
+    "PLN",
+    "RUB",
+    "SEK",
+    "SGD",
+    "THB",
+)
+
+DEFAULT_PAIRS: Final = ["BTCUSD"]
+DEFAULT_VALUATION_CURRENCY: Final = "USD"
+# Mt.Gox cached every method for 10 s and blocked clients polling faster.
+DEFAULT_UPDATE_INTERVAL: Final = 30
+MIN_UPDATE_INTERVAL: Final = 10
+MIN_ORDER_AMOUNT: Final = Decimal("0.01")
+DEFAULT_MAX_ORDER_AMOUNT: Final = Decimal(1)
+
+# Rights a key may hold; the integration never needs withdraw.
+RIGHT_TRADE: Final = "trade"
+RIGHT_WITHDRAW: Final = "withdraw"
+
+NONCE_STORAGE_VERSION: Final = 1
+NONCE_SAVE_DELAY: Final = timedelta(seconds=1)

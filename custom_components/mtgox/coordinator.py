@@ -1,0 +1,270 @@
+"""Data update coordinator for the Mt.Gox integration."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, NoReturn, override
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    AccountInfo,
+    MtGoxApiError,
+    MtGoxAuthenticationError,
+    MtGoxClient,
+    MtGoxConnectionError,
+    MtGoxError,
+    MtGoxRateLimitError,
+    Order,
+    Ticker,
+)
+from .api.money import decimal_places
+from .const import (
+    BITCOIN,
+    CONF_MAX_ORDER_AMOUNT,
+    CONF_PAIRS,
+    CONF_UPDATE_INTERVAL,
+    CONF_VALUATION_CURRENCY,
+    DEFAULT_MAX_ORDER_AMOUNT,
+    DEFAULT_PAIRS,
+    DEFAULT_UPDATE_INTERVAL,
+    DEFAULT_VALUATION_CURRENCY,
+    DOMAIN,
+    LOGGER,
+    MIN_UPDATE_INTERVAL,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from homeassistant.core import HomeAssistant
+
+    from .nonce import NonceStore
+
+type MtGoxConfigEntry = ConfigEntry[MtGoxRuntimeData]
+
+
+@dataclass(frozen=True)
+class MtGoxData:
+    """What one refresh read from the exchange.
+
+    ``tickers`` holds only the pairs whose ticker could be read this time: a
+    pair missing from it has unavailable entities while everything else stays.
+    """
+
+    account: AccountInfo
+    tickers: Mapping[str, Ticker]
+    orders: tuple[Order, ...]
+
+    def portfolio_value(self, currency: str) -> Decimal | None:
+        """Value every wallet at the last price, in ``currency``.
+
+        Bitcoin is valued at the BTC<currency> last price and any other
+        currency through the bitcoin cross rate. When a wallet holding money
+        has no rate (its pair untracked or its ticker failing) the value is
+        unknown (None) rather than silently too low. Rounded to the smallest
+        unit Mt.Gox counts ``currency`` in.
+        """
+        total = Decimal(0)
+        for wallet_currency, wallet in self.account.wallets.items():
+            if not wallet.balance:
+                continue
+            if (rate := self.rate(wallet_currency, currency)) is None:
+                return None
+            total += wallet.balance * rate
+        return total.quantize(Decimal(1).scaleb(-decimal_places(currency)))
+
+    def rate(self, source: str, target: str) -> Decimal | None:
+        """Return the last price of one ``source`` in ``target``, if known."""
+        if source == target:
+            return Decimal(1)
+        source_per_bitcoin = self._bitcoin_price(source)
+        target_per_bitcoin = self._bitcoin_price(target)
+        if source_per_bitcoin is None or target_per_bitcoin is None:
+            return None
+        return target_per_bitcoin / source_per_bitcoin
+
+    def _bitcoin_price(self, currency: str) -> Decimal | None:
+        """Return the last price of a bitcoin in ``currency``, if known."""
+        if currency == BITCOIN:
+            return Decimal(1)
+        ticker = self.tickers.get(f"{BITCOIN}{currency}")
+        # A pair that never traded has no price, not a price of zero.
+        return ticker.last if ticker and ticker.last else None
+
+
+@dataclass
+class MtGoxRuntimeData:
+    """The objects a loaded config entry keeps."""
+
+    client: MtGoxClient
+    coordinator: MtGoxDataUpdateCoordinator
+    nonce_store: NonceStore
+
+
+class RateLimitedUpdateFailed(UpdateFailed):
+    """A refresh refused by the exchange's anti-DDoS block.
+
+    ``retry_after`` is set as an attribute: Home Assistant 2025.4's
+    ``UpdateFailed`` has no such keyword, newer versions read the attribute
+    to delay the next refresh.
+    """
+
+    retry_after: float | None
+
+
+class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
+    """Read tickers, account and open orders in one refresh, whatever the entities."""
+
+    config_entry: MtGoxConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: MtGoxConfigEntry, client: MtGoxClient
+    ) -> None:
+        """Initialize the coordinator for one account."""
+        self.client = client
+        options = entry.options
+        self.pairs: tuple[str, ...] = tuple(options.get(CONF_PAIRS, DEFAULT_PAIRS))
+        self.valuation_currency: str = options.get(
+            CONF_VALUATION_CURRENCY, DEFAULT_VALUATION_CURRENCY
+        )
+        # Options are JSON: the amount is stored as a string to stay exact.
+        self.max_order_amount = Decimal(
+            str(options.get(CONF_MAX_ORDER_AMOUNT, DEFAULT_MAX_ORDER_AMOUNT))
+        )
+        interval = max(
+            MIN_UPDATE_INTERVAL,
+            int(options.get(CONF_UPDATE_INTERVAL, DEFAULT_UPDATE_INTERVAL)),
+        )
+        self._failed_pairs: set[str] = set()
+        self._blocked_until = dt_util.utcnow()
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=DOMAIN,
+            update_interval=timedelta(seconds=interval),
+            # Requested refreshes (actions, update_entity) share the floor.
+            request_refresh_debouncer=Debouncer(
+                hass, LOGGER, cooldown=MIN_UPDATE_INTERVAL, immediate=True
+            ),
+        )
+
+    @override
+    async def _async_update_data(self) -> MtGoxData:
+        """Fetch every tracked ticker, the account and its open orders at once."""
+        if (wait := (self._blocked_until - dt_util.utcnow()).total_seconds()) > 0:
+            # Still blocked: asking again would only extend the block. Newer
+            # Home Assistant versions also postpone the refresh themselves.
+            raise _rate_limited(wait)
+
+        # Private calls queue on the client's nonce lock; tickers are public.
+        private, public = await asyncio.gather(
+            asyncio.gather(
+                self.client.account_info(),
+                self.client.open_orders(),
+                return_exceptions=True,
+            ),
+            asyncio.gather(
+                *(self.client.ticker(pair) for pair in self.pairs),
+                return_exceptions=True,
+            ),
+        )
+        account, orders = private
+        # A rejected key, a block or a bug fails the whole refresh; any other
+        # ticker error only takes down the pair it happened to.
+        ticker_blockers = [
+            ticker
+            for ticker in public
+            if isinstance(ticker, BaseException) and not _hurts_only_its_pair(ticker)
+        ]
+        if (
+            isinstance(account, BaseException)
+            or isinstance(orders, BaseException)
+            or ticker_blockers
+        ):
+            failures = [r for r in (account, orders) if isinstance(r, BaseException)]
+            self._raise_failure(min([*failures, *ticker_blockers], key=_severity))
+
+        tickers: dict[str, Ticker] = {}
+        for pair, ticker in zip(self.pairs, public, strict=True):
+            if isinstance(ticker, Ticker):
+                self._pair_recovered(pair)
+                tickers[pair] = ticker
+            else:
+                self._pair_failed(pair, ticker)
+        return MtGoxData(account=account, tickers=tickers, orders=tuple(orders))
+
+    def _raise_failure(self, err: BaseException) -> NoReturn:
+        """Turn the error that matters most into what the coordinator expects."""
+        if isinstance(err, MtGoxAuthenticationError):
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="authentication_failed"
+            ) from err
+        if isinstance(err, MtGoxRateLimitError):
+            retry_after = float(err.retry_after or MIN_UPDATE_INTERVAL)
+            self._blocked_until = dt_util.utcnow() + timedelta(seconds=retry_after)
+            raise _rate_limited(retry_after) from err
+        if isinstance(err, MtGoxConnectionError):
+            raise UpdateFailed(
+                translation_domain=DOMAIN, translation_key="connection_error"
+            ) from err
+        if isinstance(err, MtGoxApiError):
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="api_error",
+                translation_placeholders={"message": err.message},
+            ) from err
+        if isinstance(err, MtGoxError):
+            raise UpdateFailed(
+                translation_domain=DOMAIN, translation_key="invalid_response"
+            ) from err
+        raise err
+
+    def _pair_failed(self, pair: str, err: BaseException) -> None:
+        """Log once that a pair went unavailable."""
+        if pair not in self._failed_pairs:
+            self._failed_pairs.add(pair)
+            LOGGER.warning("Ticker of %s unavailable: %s", pair, err)
+
+    def _pair_recovered(self, pair: str) -> None:
+        """Log once that a pair is back."""
+        if pair in self._failed_pairs:
+            self._failed_pairs.discard(pair)
+            LOGGER.info("Ticker of %s recovered", pair)
+
+
+def _rate_limited(retry_after: float) -> RateLimitedUpdateFailed:
+    """Build the failure of a refresh blocked for ``retry_after`` seconds."""
+    err = RateLimitedUpdateFailed(
+        translation_domain=DOMAIN,
+        translation_key="rate_limited",
+        translation_placeholders={"retry_after": str(round(retry_after))},
+    )
+    err.retry_after = retry_after
+    return err
+
+
+def _hurts_only_its_pair(err: BaseException) -> bool:
+    """Tell whether a ticker error leaves the rest of the refresh usable."""
+    return isinstance(err, MtGoxError) and not isinstance(
+        err, MtGoxAuthenticationError | MtGoxRateLimitError
+    )
+
+
+def _severity(err: BaseException) -> int:
+    """Rank errors so a refresh reports the one that matters most first."""
+    for rank, kind in enumerate(
+        (MtGoxAuthenticationError, MtGoxRateLimitError, MtGoxError)
+    ):
+        if isinstance(err, kind):
+            return rank
+    # Not ours: a bug, surfaced as is.
+    return -1

@@ -1,0 +1,57 @@
+"""Diagnostics of the Mt.Gox integration."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_API_KEY
+
+from .const import CONF_API_SECRET
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from .coordinator import MtGoxConfigEntry
+
+# The login and the account id name the person; the title and the unique id
+# of the entry contain them.
+TO_REDACT = {CONF_API_KEY, CONF_API_SECRET, "login", "account_id", "title", "unique_id"}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: MtGoxConfigEntry
+) -> dict[str, Any]:
+    """Return the entry and what the last refresh read, without secrets."""
+    coordinator = entry.runtime_data.coordinator
+    return async_redact_data(
+        {
+            "entry": entry.as_dict(),
+            "last_update_success": coordinator.last_update_success,
+            "data": _plain(coordinator.data),
+        },
+        TO_REDACT,
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Turn the client's models into JSON values, amounts as exact text."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {
+            field.name: _plain(getattr(value, field.name)) for field in fields(value)
+        }
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

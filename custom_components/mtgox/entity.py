@@ -1,0 +1,80 @@
+"""Base entities of the Mt.Gox integration."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+from homeassistant.const import CONF_URL
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN
+from .coordinator import MtGoxDataUpdateCoordinator
+
+
+def account_device_identifier(account_id: str) -> tuple[str, str]:
+    """Identify the device of an account."""
+    return (DOMAIN, account_id)
+
+
+def pair_device_identifier(account_id: str, pair: str) -> tuple[str, str]:
+    """Identify the device of a pair tracked by an account."""
+    return (DOMAIN, f"{account_id}_{pair}")
+
+
+class MtGoxEntity(CoordinatorEntity[MtGoxDataUpdateCoordinator]):
+    """An entity fed by the account's coordinator."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, coordinator: MtGoxDataUpdateCoordinator, key: str) -> None:
+        """Initialize the entity; ``key`` makes its unique id within the account."""
+        super().__init__(coordinator)
+        self.account_id = coordinator.data.account.account_id
+        self._attr_unique_id = f"{self.account_id}_{key}"
+
+    def _device_info(self, identifier: tuple[str, str]) -> DeviceInfo:
+        """Describe the service device common to every entity of the account."""
+        return DeviceInfo(
+            configuration_url=urljoin(
+                self.coordinator.config_entry.data[CONF_URL], "/"
+            ),
+            entry_type=DeviceEntryType.SERVICE,
+            identifiers={identifier},
+            manufacturer="Mt.Gox",
+        )
+
+
+class MtGoxAccountEntity(MtGoxEntity):
+    """An entity of the account device: wallets and account figures."""
+
+    def __init__(self, coordinator: MtGoxDataUpdateCoordinator, key: str) -> None:
+        """Initialize the entity on the account device."""
+        super().__init__(coordinator, key)
+        self._attr_device_info = self._device_info(
+            account_device_identifier(self.account_id)
+        ) | DeviceInfo(name="Mt.Gox", model="Account")
+
+
+class MtGoxPairEntity(MtGoxEntity):
+    """An entity of a tracked pair's device, unavailable while its ticker is."""
+
+    def __init__(
+        self, coordinator: MtGoxDataUpdateCoordinator, pair: str, key: str
+    ) -> None:
+        """Initialize the entity on the pair's device."""
+        super().__init__(coordinator, f"{pair}_{key}")
+        self.pair = pair
+        item, currency = pair[:3], pair[3:]
+        self._attr_device_info = self._device_info(
+            pair_device_identifier(self.account_id, pair)
+        ) | DeviceInfo(
+            model=f"{item}/{currency}",
+            translation_key="pair",
+            translation_placeholders={"currency": currency},
+        )
+
+    @property
+    def available(self) -> bool:
+        """Return whether this pair's ticker was read in the last refresh."""
+        return super().available and self.pair in self.coordinator.data.tickers

@@ -1,0 +1,277 @@
+"""Price, balance and account sensors of the Mt.Gox integration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import PERCENTAGE, EntityCategory
+from homeassistant.core import HomeAssistant, callback
+
+from .api.money import decimal_places
+from .const import BITCOIN
+from .entity import MtGoxAccountEntity, MtGoxPairEntity
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .api import Ticker, Wallet
+    from .coordinator import MtGoxConfigEntry, MtGoxDataUpdateCoordinator
+
+# Every sensor reads the coordinator's data; none talks to the exchange.
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class MtGoxTickerSensorEntityDescription(SensorEntityDescription):
+    """Describes a figure of a pair's ticker."""
+
+    value_fn: Callable[[Ticker], Decimal | None]
+    in_bitcoin: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class MtGoxWalletSensorEntityDescription(SensorEntityDescription):
+    """Describes an amount of one of the account's wallets."""
+
+    value_fn: Callable[[Wallet], Decimal]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MtGoxAccountSensorEntityDescription(SensorEntityDescription):
+    """Describes a figure of the whole account."""
+
+    value_fn: Callable[[MtGoxDataUpdateCoordinator], Decimal | int | None]
+    # The currency an amount is in: its unit and display precision.
+    currency_fn: Callable[[MtGoxDataUpdateCoordinator], str] | None = None
+
+
+TICKER_SENSORS: tuple[MtGoxTickerSensorEntityDescription, ...] = (
+    MtGoxTickerSensorEntityDescription(
+        key="last", translation_key="last", value_fn=lambda ticker: ticker.last
+    ),
+    MtGoxTickerSensorEntityDescription(
+        key="bid", translation_key="bid", value_fn=lambda ticker: ticker.bid
+    ),
+    MtGoxTickerSensorEntityDescription(
+        key="ask", translation_key="ask", value_fn=lambda ticker: ticker.ask
+    ),
+    MtGoxTickerSensorEntityDescription(
+        key="high", translation_key="high", value_fn=lambda ticker: ticker.high
+    ),
+    MtGoxTickerSensorEntityDescription(
+        key="low", translation_key="low", value_fn=lambda ticker: ticker.low
+    ),
+    MtGoxTickerSensorEntityDescription(
+        key="average",
+        translation_key="average",
+        entity_registry_enabled_default=False,
+        value_fn=lambda ticker: ticker.average,
+    ),
+    MtGoxTickerSensorEntityDescription(
+        key="vwap",
+        translation_key="vwap",
+        entity_registry_enabled_default=False,
+        value_fn=lambda ticker: ticker.vwap,
+    ),
+    MtGoxTickerSensorEntityDescription(
+        key="volume",
+        translation_key="volume",
+        entity_registry_enabled_default=False,
+        in_bitcoin=True,
+        value_fn=lambda ticker: ticker.volume,
+    ),
+)
+
+WALLET_SENSORS: tuple[MtGoxWalletSensorEntityDescription, ...] = (
+    MtGoxWalletSensorEntityDescription(
+        key="balance",
+        translation_key="balance",
+        value_fn=lambda wallet: wallet.balance,
+    ),
+    MtGoxWalletSensorEntityDescription(
+        key="available",
+        translation_key="available",
+        value_fn=lambda wallet: wallet.available,
+    ),
+    MtGoxWalletSensorEntityDescription(
+        key="open_orders",
+        translation_key="in_open_orders",
+        value_fn=lambda wallet: wallet.open_orders,
+    ),
+)
+
+ACCOUNT_SENSORS: tuple[MtGoxAccountSensorEntityDescription, ...] = (
+    MtGoxAccountSensorEntityDescription(
+        key="portfolio_value",
+        translation_key="portfolio_value",
+        device_class=SensorDeviceClass.MONETARY,
+        state_class=SensorStateClass.TOTAL,
+        value_fn=lambda coordinator: coordinator.data.portfolio_value(
+            coordinator.valuation_currency
+        ),
+        currency_fn=lambda coordinator: coordinator.valuation_currency,
+    ),
+    MtGoxAccountSensorEntityDescription(
+        key="open_orders",
+        translation_key="open_orders",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda coordinator: len(coordinator.data.orders),
+    ),
+    MtGoxAccountSensorEntityDescription(
+        key="trade_fee",
+        translation_key="trade_fee",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        value_fn=lambda coordinator: coordinator.data.account.trade_fee,
+    ),
+    MtGoxAccountSensorEntityDescription(
+        key="monthly_volume",
+        translation_key="monthly_volume",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda coordinator: coordinator.data.account.monthly_volume,
+        currency_fn=lambda _: BITCOIN,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: MtGoxConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the sensors of the tracked pairs, the wallets and the account."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(
+        [
+            *(
+                MtGoxTickerSensor(coordinator, pair, description)
+                for pair in coordinator.pairs
+                for description in TICKER_SENSORS
+            ),
+            *(
+                MtGoxAccountSensor(coordinator, description)
+                for description in ACCOUNT_SENSORS
+            ),
+        ]
+    )
+
+    known_wallets: set[str] = set()
+
+    @callback
+    def async_add_new_wallets() -> None:
+        """Add the sensors of wallets the account did not have before."""
+        new_wallets = coordinator.data.account.wallets.keys() - known_wallets
+        known_wallets.update(new_wallets)
+        async_add_entities(
+            MtGoxWalletSensor(coordinator, currency, description)
+            for currency in sorted(new_wallets)
+            for description in WALLET_SENSORS
+        )
+
+    async_add_new_wallets()
+    entry.async_on_unload(coordinator.async_add_listener(async_add_new_wallets))
+
+
+def _state(value: Decimal | int | None) -> str | int | None:
+    """Render an amount exactly, in positional notation (never ``0E-8``)."""
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return value
+
+
+class MtGoxTickerSensor(MtGoxPairEntity, SensorEntity):
+    """A figure of a tracked pair's ticker, in its quote currency."""
+
+    entity_description: MtGoxTickerSensorEntityDescription
+    _attr_state_class = SensorStateClass.MEASUREMENT
+
+    def __init__(
+        self,
+        coordinator: MtGoxDataUpdateCoordinator,
+        pair: str,
+        description: MtGoxTickerSensorEntityDescription,
+    ) -> None:
+        """Initialize the sensor of one figure of ``pair``."""
+        super().__init__(coordinator, pair, description.key)
+        self.entity_description = description
+        unit = BITCOIN if description.in_bitcoin else pair[3:]
+        self._attr_native_unit_of_measurement = unit
+        self._attr_suggested_display_precision = decimal_places(unit)
+
+    @property
+    def native_value(self) -> str | int | None:
+        """Return the figure of the last ticker read."""
+        return _state(
+            self.entity_description.value_fn(self.coordinator.data.tickers[self.pair])
+        )
+
+
+class MtGoxWalletSensor(MtGoxAccountEntity, SensorEntity):
+    """An amount of one wallet of the account."""
+
+    entity_description: MtGoxWalletSensorEntityDescription
+    _attr_device_class = SensorDeviceClass.MONETARY
+    _attr_state_class = SensorStateClass.TOTAL
+
+    def __init__(
+        self,
+        coordinator: MtGoxDataUpdateCoordinator,
+        currency: str,
+        description: MtGoxWalletSensorEntityDescription,
+    ) -> None:
+        """Initialize the sensor of one amount of the ``currency`` wallet."""
+        super().__init__(coordinator, f"{currency}_{description.key}")
+        self.entity_description = description
+        self.currency = currency
+        self._attr_translation_placeholders = {"currency": currency}
+        self._attr_native_unit_of_measurement = currency
+        self._attr_suggested_display_precision = decimal_places(currency)
+
+    @property
+    def available(self) -> bool:
+        """Return whether the account still has this wallet."""
+        return (
+            super().available and self.currency in self.coordinator.data.account.wallets
+        )
+
+    @property
+    def native_value(self) -> str | int | None:
+        """Return the amount of the last account info read."""
+        wallet = self.coordinator.data.account.wallets[self.currency]
+        return _state(self.entity_description.value_fn(wallet))
+
+
+class MtGoxAccountSensor(MtGoxAccountEntity, SensorEntity):
+    """A figure of the whole account."""
+
+    entity_description: MtGoxAccountSensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: MtGoxDataUpdateCoordinator,
+        description: MtGoxAccountSensorEntityDescription,
+    ) -> None:
+        """Initialize the sensor of one account figure."""
+        super().__init__(coordinator, description.key)
+        self.entity_description = description
+        if description.currency_fn:
+            currency = description.currency_fn(coordinator)
+            self._attr_native_unit_of_measurement = currency
+            self._attr_suggested_display_precision = decimal_places(currency)
+
+    @property
+    def native_value(self) -> str | int | None:
+        """Return the figure from the last refresh."""
+        return _state(self.entity_description.value_fn(self.coordinator))
