@@ -1,0 +1,425 @@
+"""Actions of the Mt.Gox integration: place, cancel and list orders.
+
+The actions move money, so every one is for administrators only and none is
+ever retried: when the exchange may have placed an order without confirming
+it, the action says so and refreshes the account instead of trying again.
+
+Amounts and prices travel as exact decimal strings padded to the currency's
+decimals, like the API's own ``value`` fields ("0.50000000" BTC, "91.25000"
+USD), so that no float ever rounds a balance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, Final, cast
+
+import voluptuous as vol
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+    UnknownUser,
+)
+from homeassistant.helpers import config_validation as cv
+
+from .api import (
+    MtGoxApiError,
+    MtGoxAuthenticationError,
+    MtGoxConnectionError,
+    MtGoxError,
+    MtGoxOrderRejectedError,
+    MtGoxOrderUnknownError,
+    MtGoxRateLimitError,
+    MtGoxResponseError,
+    Side,
+)
+from .api.money import decimal_places
+from .const import BITCOIN, DOMAIN, LOGGER, MIN_ORDER_AMOUNT, RIGHT_TRADE
+
+if TYPE_CHECKING:
+    from homeassistant.util.json import JsonObjectType
+
+    from .api import MtGoxClient, Order
+    from .coordinator import MtGoxConfigEntry, MtGoxDataUpdateCoordinator
+
+SERVICE_PLACE_ORDER: Final = "place_order"
+SERVICE_CANCEL_ORDER: Final = "cancel_order"
+SERVICE_GET_ORDERS: Final = "get_orders"
+
+# homeassistant.const of 2025.4 has no ATTR_CONFIG_ENTRY_ID.
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_SIDE: Final = "side"
+ATTR_AMOUNT: Final = "amount"
+ATTR_PRICE: Final = "price"
+ATTR_PAIR: Final = "pair"
+ATTR_ORDER_ID: Final = "order_id"
+
+SIDE_BUY: Final = "buy"
+SIDE_SELL: Final = "sell"
+SIDES: Final[dict[str, Side]] = {SIDE_BUY: Side.BID, SIDE_SELL: Side.ASK}
+SIDE_NAMES: Final[dict[Side, str]] = {side: name for name, side in SIDES.items()}
+
+BTC_DECIMALS: Final = decimal_places(BITCOIN)
+MAX_INTEGER_UNITS: Final = 2**63
+"""Bound of ``amount_int``/``price_int``: a signed 64-bit integer, like the nonce."""
+# How much of a placed order the exchange had filled when asked right after.
+STATUS_FILLED: Final = "filled"
+STATUS_PARTIALLY_FILLED: Final = "partially_filled"
+STATUS_UNFILLED: Final = "unfilled"
+STATUS_UNKNOWN: Final = "unknown"
+
+ENTRY_SCHEMA: Final = vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
+# Amounts and prices are numbers or strings; cv.string keeps a string as typed and
+# writes a number the shortest way that reads back the same, so Decimal sees
+# "0.1", never 0.1000000000000000055511151231257827.  The handler checks them,
+# so that every refusal is a translated error.
+PLACE_ORDER_SCHEMA: Final = ENTRY_SCHEMA.extend(
+    {
+        vol.Required(ATTR_SIDE): vol.In(SIDES),
+        vol.Required(ATTR_AMOUNT): cv.string,
+        vol.Optional(ATTR_PRICE): cv.string,
+        vol.Optional(ATTR_PAIR): cv.string,
+    }
+)
+CANCEL_ORDER_SCHEMA: Final = ENTRY_SCHEMA.extend(
+    {vol.Required(ATTR_ORDER_ID): cv.string}
+)
+
+type ServiceHandler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]
+
+
+def _loaded_entry(hass: HomeAssistant, entry_id: str) -> MtGoxConfigEntry:
+    """Return the loaded Mt.Gox config entry ``entry_id``, or refuse the call."""
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="config_entry_not_found",
+            translation_placeholders={"config_entry_id": entry_id},
+        )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="config_entry_not_loaded",
+            translation_placeholders={"title": entry.title},
+        )
+    loaded_entry: MtGoxConfigEntry = entry
+    return loaded_entry
+
+
+def _fraction_digits(number: Decimal) -> int:
+    """Return how many decimals a finite number needs ("1.50" needs one)."""
+    _, digits, exponent = number.as_tuple()
+    # Only NaN and the infinities have a letter for an exponent.
+    fraction_digits = -cast("int", exponent)
+    while digits and digits[-1] == 0 and fraction_digits > 0:
+        digits, fraction_digits = digits[:-1], fraction_digits - 1
+    return max(fraction_digits, 0)
+
+
+def _positive_decimal(field: str, text: str, max_decimals: int) -> Decimal:
+    """Parse ``text`` as a positive number with at most ``max_decimals`` decimals.
+
+    It must also fit the API's 64-bit integer units (``amount_int``,
+    ``price_int``), which bounds the work a huge exponent could cause.
+    """
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = Decimal("NaN")
+    placeholders = {"field": field, "value": text}
+    if not number.is_finite():
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_number",
+            translation_placeholders=placeholders,
+        )
+    if number <= 0:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_positive",
+            translation_placeholders=placeholders,
+        )
+    if number >= Decimal(MAX_INTEGER_UNITS).scaleb(-max_decimals):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="number_too_large",
+            translation_placeholders=placeholders,
+        )
+    if _fraction_digits(number) > max_decimals:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="too_many_decimals",
+            translation_placeholders={**placeholders, "decimals": str(max_decimals)},
+        )
+    return number
+
+
+def _format_money(value: Decimal, decimals: int) -> str:
+    """Write ``value`` with exactly ``decimals`` decimals, as the API's ``value``."""
+    return f"{value:.{decimals}f}"
+
+
+@asynccontextmanager
+async def _translated_client_errors() -> AsyncIterator[None]:
+    """Turn the client's errors into translated Home Assistant errors."""
+    try:
+        yield
+    except MtGoxOrderRejectedError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="order_rejected",
+            translation_placeholders={"message": err.message},
+        ) from err
+    except MtGoxAuthenticationError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="action_authentication_failed",
+            translation_placeholders={"message": err.message},
+        ) from err
+    except MtGoxApiError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="action_api_error",
+            translation_placeholders={"message": err.message},
+        ) from err
+    except MtGoxRateLimitError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="action_rate_limited",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except MtGoxConnectionError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="action_cannot_connect",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    except MtGoxResponseError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="action_invalid_response",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+
+def _order_data(order: Order) -> JsonObjectType:
+    """Describe an open order for response data."""
+    return {
+        "order_id": order.oid,
+        "pair": order.pair,
+        "side": SIDE_NAMES[order.side],
+        "amount": _format_money(order.amount, BTC_DECIMALS),
+        "effective_amount": _format_money(order.effective_amount, BTC_DECIMALS),
+        "price": (
+            None
+            if order.price is None
+            else _format_money(order.price, decimal_places(order.currency))
+        ),
+        "currency": order.currency,
+        "status": order.status,
+        "date": order.date.isoformat(),
+    }
+
+
+def _requested_pair(call: ServiceCall, coordinator: MtGoxDataUpdateCoordinator) -> str:
+    """Return the pair to trade: the one asked for, or the first tracked one."""
+    tracked_pairs = coordinator.pairs
+    pair: str = call.data.get(ATTR_PAIR, tracked_pairs[0]).strip().upper()
+    if pair not in tracked_pairs:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="pair_not_tracked",
+            translation_placeholders={
+                "pair": pair,
+                "tracked_pairs": ", ".join(tracked_pairs),
+            },
+        )
+    return pair
+
+
+def _requested_amount(
+    call: ServiceCall, coordinator: MtGoxDataUpdateCoordinator
+) -> Decimal:
+    """Return the BTC amount, between the exchange's minimum and the set maximum."""
+    amount = _positive_decimal(ATTR_AMOUNT, call.data[ATTR_AMOUNT], BTC_DECIMALS)
+    if amount < MIN_ORDER_AMOUNT:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="amount_below_minimum",
+            translation_placeholders={
+                "amount": format(amount, "f"),
+                "minimum": format(MIN_ORDER_AMOUNT, "f"),
+            },
+        )
+    if amount > coordinator.max_order_amount:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="amount_above_maximum",
+            translation_placeholders={
+                "amount": format(amount, "f"),
+                "maximum": format(coordinator.max_order_amount, "f"),
+            },
+        )
+    return amount
+
+
+async def _async_fill_status(
+    client: MtGoxClient, side: Side, order_id: str, amount: Decimal
+) -> tuple[str, Decimal | None]:
+    """Return how much of a placed order is filled, and that as a status.
+
+    Read from ``order/result``, which the exchange never caches, whereas its
+    list of open orders may be 10 seconds old.  The order is placed whatever
+    happens here, so a failure only makes the status ``unknown``.
+    """
+    try:
+        result = await client.order_result(side, order_id)
+    except MtGoxError as err:
+        LOGGER.warning(
+            "Placed order %s, but could not read its fills: %s", order_id, err
+        )
+        return STATUS_UNKNOWN, None
+    filled = result.total_amount
+    if filled >= amount:
+        return STATUS_FILLED, filled
+    return (STATUS_PARTIALLY_FILLED if filled else STATUS_UNFILLED), filled
+
+
+async def _async_place_order(call: ServiceCall) -> ServiceResponse:
+    """Place one order, once, and describe it."""
+    entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    coordinator = entry.runtime_data.coordinator
+    pair = _requested_pair(call, coordinator)
+    amount = _requested_amount(call, coordinator)
+    price_decimals = decimal_places(pair.removeprefix(BITCOIN))
+    price = (
+        None
+        if ATTR_PRICE not in call.data
+        else _positive_decimal(ATTR_PRICE, call.data[ATTR_PRICE], price_decimals)
+    )
+    if RIGHT_TRADE not in coordinator.data.account.rights:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="trade_right_missing",
+            translation_placeholders={"title": entry.title},
+        )
+    side_name: str = call.data[ATTR_SIDE]
+    side = SIDES[side_name]
+    client = entry.runtime_data.client
+    async with _translated_client_errors():
+        try:
+            order_id = await client.add_order(pair, side, amount, price)
+        except MtGoxOrderUnknownError as err:
+            # The exchange may hold the order: show what it holds, never retry.
+            await coordinator.async_request_refresh()
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="order_outcome_unknown",
+                translation_placeholders={
+                    "side": side_name,
+                    "amount": format(amount, "f"),
+                    "pair": pair,
+                },
+            ) from err
+    status, filled_amount = await _async_fill_status(client, side, order_id, amount)
+    # Balances and open orders changed.
+    await coordinator.async_request_refresh()
+    return {
+        "order_id": order_id,
+        "pair": pair,
+        "side": side_name,
+        "amount": _format_money(amount, BTC_DECIMALS),
+        "price": None if price is None else _format_money(price, price_decimals),
+        "status": status,
+        "filled_amount": (
+            None
+            if filled_amount is None
+            else _format_money(filled_amount, BTC_DECIMALS)
+        ),
+    }
+
+
+async def _async_cancel_order(call: ServiceCall) -> ServiceResponse:
+    """Cancel one open order."""
+    entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    order_id: str = call.data[ATTR_ORDER_ID].strip()
+    client = entry.runtime_data.client
+    async with _translated_client_errors():
+        open_orders = await client.open_orders()
+    order = next((order for order in open_orders if order.oid == order_id), None)
+    if order is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="order_not_found",
+            translation_placeholders={"order_id": order_id},
+        )
+    async with _translated_client_errors():
+        await client.cancel_order(order.pair, order_id)
+    await entry.runtime_data.coordinator.async_request_refresh()
+    return None
+
+
+async def _async_get_orders(call: ServiceCall) -> ServiceResponse:
+    """Return the account's open orders, as the exchange lists them now."""
+    entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    async with _translated_client_errors():
+        open_orders = await entry.runtime_data.client.open_orders()
+    return {"orders": [_order_data(order) for order in open_orders]}
+
+
+def _admin_only(hass: HomeAssistant, handler: ServiceHandler) -> ServiceHandler:
+    """Refuse ``handler`` to anyone but an administrator.
+
+    What ``async_register_admin_service`` does, for actions that return data:
+    it takes no ``supports_response`` before Home Assistant 2025.5.  Calls
+    without a user (automations, scripts) run as the system.
+    """
+
+    async def admin_handler(call: ServiceCall) -> ServiceResponse:
+        """Check the caller, then run the action."""
+        if call.context.user_id:
+            user = await hass.auth.async_get_user(call.context.user_id)
+            if user is None:
+                raise UnknownUser(context=call.context)
+            if not user.is_admin:
+                raise Unauthorized(context=call.context)
+        return await handler(call)
+
+    return admin_handler
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the order actions, once for every Mt.Gox config entry."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_PLACE_ORDER,
+        _admin_only(hass, _async_place_order),
+        schema=PLACE_ORDER_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_CANCEL_ORDER,
+        _admin_only(hass, _async_cancel_order),
+        schema=CANCEL_ORDER_SCHEMA,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_ORDERS,
+        _admin_only(hass, _async_get_orders),
+        schema=ENTRY_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )

@@ -1,0 +1,679 @@
+"""Tests of the Mt.Gox order actions, against the sandbox over loopback."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+    UnknownUser,
+)
+from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
+
+from custom_components.mtgox.const import CONF_PAIRS, DOMAIN
+from custom_components.mtgox.coordinator import MtGoxConfigEntry
+from custom_components.mtgox.services import (
+    ATTR_CONFIG_ENTRY_ID,
+    SERVICE_CANCEL_ORDER,
+    SERVICE_GET_ORDERS,
+    SERVICE_PLACE_ORDER,
+)
+from mtgox_sandbox.exchange import Order as SandboxOrder
+from mtgox_sandbox.faults import FaultKind
+from mtgox_sandbox.testing import Sandbox
+
+ORDER_ADD = "1:order/add"
+"""Counter of the sandbox's order/add requests (the entry speaks API v1)."""
+
+LIMIT_BUY: dict[str, Any] = {"side": "buy", "amount": "0.5", "price": "100"}
+"""A bid far below the market makers' asks (about 800 USD), so it rests."""
+
+
+async def place_order(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    *,
+    context: Context | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """Call mtgox.place_order for ``entry`` and return its response data."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        SERVICE_PLACE_ORDER,
+        {ATTR_CONFIG_ENTRY_ID: entry.entry_id, **fields},
+        blocking=True,
+        return_response=True,
+        context=context,
+    )
+    assert response is not None
+    return dict(response)
+
+
+def open_sandbox_orders(sandbox: Sandbox) -> list[SandboxOrder]:
+    """Return the funded account's open orders as the exchange holds them."""
+    return sandbox.exchange.open_orders(sandbox.account)
+
+
+async def test_actions_outlive_the_entries(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The actions are registered once for the domain, not per entry."""
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    for service in (SERVICE_PLACE_ORDER, SERVICE_CANCEL_ORDER, SERVICE_GET_ORDERS):
+        assert hass.services.has_service(DOMAIN, service)
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected_response", "expected_order"),
+    [
+        (
+            LIMIT_BUY,
+            {
+                "pair": "BTCUSD",
+                "side": "buy",
+                "amount": "0.50000000",
+                "price": "100.00000",
+            },
+            ("BTCUSD", "bid", 50_000_000, 10_000_000),
+        ),
+        (
+            # Numbers as the UI's number selector sends them; a pair in lower case.
+            {"side": "sell", "amount": 0.25, "price": 5000.5, "pair": "btceur"},
+            {
+                "pair": "BTCEUR",
+                "side": "sell",
+                "amount": "0.25000000",
+                "price": "5000.50000",
+            },
+            ("BTCEUR", "ask", 25_000_000, 500_050_000),
+        ),
+        (
+            # The smallest order the exchange takes, at a price with all 5 decimals.
+            {"side": "buy", "amount": "0.01", "price": "99.12345"},
+            {
+                "pair": "BTCUSD",
+                "side": "buy",
+                "amount": "0.01000000",
+                "price": "99.12345",
+            },
+            ("BTCUSD", "bid", 1_000_000, 9_912_345),
+        ),
+        (
+            # The configured maximum itself is allowed.
+            {"side": "sell", "amount": "1", "price": "9000"},
+            {
+                "pair": "BTCUSD",
+                "side": "sell",
+                "amount": "1.00000000",
+                "price": "9000.00000",
+            },
+            ("BTCUSD", "ask", 100_000_000, 900_000_000),
+        ),
+    ],
+)
+async def test_place_limit_order(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    init_integration: MtGoxConfigEntry,
+    fields: dict[str, Any],
+    expected_response: dict[str, Any],
+    expected_order: tuple[str, str, int, int],
+) -> None:
+    """A limit order away from the market rests on the book, unfilled."""
+    response = await place_order(hass, init_integration, **fields)
+
+    (order,) = open_sandbox_orders(sandbox)
+    assert (order.pair, order.side, order.amount_int, order.price_int) == (
+        expected_order
+    )
+    assert response == {
+        "order_id": order.oid,
+        **expected_response,
+        "status": "unfilled",
+        "filled_amount": "0.00000000",
+    }
+    # The coordinator was refreshed: the order holds part of a wallet.
+    coordinator = init_integration.runtime_data.coordinator
+    assert [held.oid for held in coordinator.data.orders] == [order.oid]
+
+
+async def test_place_market_order(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MtGoxConfigEntry
+) -> None:
+    """A market order fills at once against the market makers."""
+    response = await place_order(hass, init_integration, side="buy", amount="0.1")
+
+    assert response == {
+        "order_id": response["order_id"],
+        "pair": "BTCUSD",
+        "side": "buy",
+        "amount": "0.10000000",
+        "price": None,
+        "status": "filled",
+        "filled_amount": "0.10000000",
+    }
+    assert open_sandbox_orders(sandbox) == []
+    # Bought 0.1 BTC, less the fee: the refreshed balance is the exchange's.
+    btc_balance = sandbox.account.wallets["BTC"].balance_int
+    assert btc_balance > 10 * 10**8
+    coordinator = init_integration.runtime_data.coordinator
+    wallet = coordinator.data.account.wallets["BTC"]
+    assert wallet.balance == Decimal(btc_balance) / 10**8
+
+
+async def test_place_order_without_waiting_for_the_response(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """Automations may place an order without asking for response data."""
+    await hass.services.async_call(
+        DOMAIN,
+        SERVICE_PLACE_ORDER,
+        {ATTR_CONFIG_ENTRY_ID: init_integration.entry_id, **LIMIT_BUY},
+        blocking=True,
+    )
+
+    assert len(open_sandbox_orders(sandbox)) == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "translation_key", "placeholders"),
+    [
+        (
+            {"amount": "lots"},
+            "invalid_number",
+            {"field": "amount", "value": "lots"},
+        ),
+        ({"amount": "NaN"}, "invalid_number", {"field": "amount", "value": "NaN"}),
+        (
+            {"amount": "sNaN"},
+            "invalid_number",
+            {"field": "amount", "value": "sNaN"},
+        ),
+        (
+            {"price": "Infinity"},
+            "invalid_number",
+            {"field": "price", "value": "Infinity"},
+        ),
+        ({"price": "-inf"}, "invalid_number", {"field": "price", "value": "-inf"}),
+        ({"amount": True}, "invalid_number", {"field": "amount", "value": "True"}),
+        ({"amount": "0"}, "not_positive", {"field": "amount", "value": "0"}),
+        ({"amount": -0.5}, "not_positive", {"field": "amount", "value": "-0.5"}),
+        ({"price": "0.00"}, "not_positive", {"field": "price", "value": "0.00"}),
+        ({"price": "-100"}, "not_positive", {"field": "price", "value": "-100"}),
+        (
+            {"amount": "0.123456789"},
+            "too_many_decimals",
+            {"field": "amount", "value": "0.123456789", "decimals": "8"},
+        ),
+        (
+            {"amount": "1e-9"},
+            "too_many_decimals",
+            {"field": "amount", "value": "1e-9", "decimals": "8"},
+        ),
+        (
+            {"price": "100.000001"},
+            "too_many_decimals",
+            {"field": "price", "value": "100.000001", "decimals": "5"},
+        ),
+        (
+            {"price": "1e999999999"},
+            "number_too_large",
+            {"field": "price", "value": "1e999999999"},
+        ),
+        (
+            {"amount": "1e12"},
+            "number_too_large",
+            {"field": "amount", "value": "1e12"},
+        ),
+        (
+            {"amount": "0.00999999"},
+            "amount_below_minimum",
+            {"amount": "0.00999999", "minimum": "0.01"},
+        ),
+        (
+            {"amount": "1.00000001"},
+            "amount_above_maximum",
+            {"amount": "1.00000001", "maximum": "1"},
+        ),
+        (
+            {"pair": "BTCGBP"},
+            "pair_not_tracked",
+            {"pair": "BTCGBP", "tracked_pairs": "BTCUSD, BTCEUR"},
+        ),
+    ],
+)
+async def test_place_order_refuses_invalid_requests(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    fields: dict[str, Any],
+    translation_key: str,
+    placeholders: dict[str, str],
+) -> None:
+    """Every bad amount, price or pair is refused before the exchange hears of it."""
+    with pytest.raises(ServiceValidationError) as err:
+        await place_order(hass, init_integration, **{**LIMIT_BUY, **fields})
+
+    assert err.value.translation_domain == DOMAIN
+    assert err.value.translation_key == translation_key
+    assert err.value.translation_placeholders == placeholders
+    assert sandbox.counters[ORDER_ADD] == 0
+
+
+async def test_place_order_with_a_price_in_yen(
+    hass: HomeAssistant, sandbox: Sandbox, mock_config_entry: MockConfigEntry
+) -> None:
+    """Prices get the quote currency's decimals: 3 for the yen, not 5."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, options={**mock_config_entry.options, CONF_PAIRS: ["BTCJPY"]}
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    with pytest.raises(ServiceValidationError) as err:
+        await place_order(
+            hass, mock_config_entry, side="buy", amount="0.5", price="1000.0001"
+        )
+    assert err.value.translation_key == "too_many_decimals"
+    assert err.value.translation_placeholders == {
+        "field": "price",
+        "value": "1000.0001",
+        "decimals": "3",
+    }
+
+    response = await place_order(
+        hass, mock_config_entry, side="buy", amount="0.5", price="1000.001"
+    )
+
+    assert response["pair"] == "BTCJPY"
+    assert response["price"] == "1000.001"
+    (order,) = open_sandbox_orders(sandbox)
+    assert order.price_int == 1_000_001
+
+
+@pytest.fixture
+def key_without_trade_right(sandbox: Sandbox) -> None:
+    """Take the trade right from the funded key before the entry is set up."""
+    sandbox.exchange.set_rights(sandbox.key, ["get_info"])
+
+
+@pytest.mark.usefixtures("key_without_trade_right")
+async def test_place_order_needs_the_trade_right(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """A key that may only read is told so instead of being sent to the exchange."""
+    with pytest.raises(ServiceValidationError) as err:
+        await place_order(hass, init_integration, **LIMIT_BUY)
+
+    assert err.value.translation_key == "trade_right_missing"
+    assert err.value.translation_placeholders == {"title": init_integration.title}
+    assert sandbox.counters[ORDER_ADD] == 0
+
+
+async def test_place_order_rejected_by_the_exchange(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """An order the account cannot pay for is rejected with the exchange's words."""
+    with pytest.raises(HomeAssistantError) as err:
+        # 1 BTC at 20 000 USD; the account holds 10 000 USD.
+        await place_order(hass, init_integration, side="buy", amount="1", price="20000")
+
+    assert err.value.translation_domain == DOMAIN
+    assert err.value.translation_key == "order_rejected"
+    assert err.value.translation_placeholders == {"message": "Insufficient funds"}
+    assert open_sandbox_orders(sandbox) == []
+
+
+@pytest.mark.parametrize(
+    "fault", [FaultKind.EXECUTE_THEN_DROP, FaultKind.TRUNCATED_JSON]
+)
+async def test_place_order_with_unknown_outcome(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    init_integration: MtGoxConfigEntry,
+    fault: FaultKind,
+) -> None:
+    """The exchange placed the order but the answer was lost: say so, never retry."""
+    sandbox.faults.add(fault, path="1/*/order/add", count=1)
+
+    with pytest.raises(HomeAssistantError) as err:
+        await place_order(hass, init_integration, **LIMIT_BUY)
+
+    assert err.value.translation_domain == DOMAIN
+    assert err.value.translation_key == "order_outcome_unknown"
+    assert err.value.translation_placeholders == {
+        "side": "buy",
+        "amount": "0.5",
+        "pair": "BTCUSD",
+    }
+    assert sandbox.counters[ORDER_ADD] == 1
+    (order,) = open_sandbox_orders(sandbox)
+    # The account was refreshed, so the order the exchange placed shows.
+    coordinator = init_integration.runtime_data.coordinator
+    assert [held.oid for held in coordinator.data.orders] == [order.oid]
+
+
+async def test_place_order_when_its_fills_cannot_be_read(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The order is placed even if reading its fills fails: no error, no retry."""
+    sandbox.faults.add(FaultKind.DROP, path="1/*/order/result", count=1)
+
+    response = await place_order(hass, init_integration, **LIMIT_BUY)
+
+    (order,) = open_sandbox_orders(sandbox)
+    assert response["order_id"] == order.oid
+    assert response["status"] == "unknown"
+    assert response["filled_amount"] is None
+    assert f"Placed order {order.oid}, but could not read its fills" in caplog.text
+
+
+async def test_cancel_order(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MtGoxConfigEntry
+) -> None:
+    """An open order is cancelled on its own pair, and the account refreshed."""
+    placed = await place_order(
+        hass, init_integration, **{**LIMIT_BUY, "pair": "BTCEUR"}
+    )
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        SERVICE_CANCEL_ORDER,
+        {
+            ATTR_CONFIG_ENTRY_ID: init_integration.entry_id,
+            "order_id": placed["order_id"],
+        },
+        blocking=True,
+    )
+
+    assert response is None
+    assert open_sandbox_orders(sandbox) == []
+    assert sandbox.counters["1:order/cancel"] == 1
+
+
+async def test_cancel_unknown_order(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """An order id that is not among the open orders is refused."""
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            SERVICE_CANCEL_ORDER,
+            {
+                ATTR_CONFIG_ENTRY_ID: init_integration.entry_id,
+                "order_id": "490a214f-9a30-449f-acb8-780f9046502f",
+            },
+            blocking=True,
+        )
+
+    assert err.value.translation_key == "order_not_found"
+    assert err.value.translation_placeholders == {
+        "order_id": "490a214f-9a30-449f-acb8-780f9046502f"
+    }
+    assert sandbox.counters["1:order/cancel"] == 0
+
+
+async def test_cancel_order_refused_by_the_exchange(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """An error the exchange answers to a cancel comes back with its message."""
+    placed = await place_order(hass, init_integration, **LIMIT_BUY)
+    sandbox.faults.add(FaultKind.STATUS, path="1/*/order/cancel", count=1)
+
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            SERVICE_CANCEL_ORDER,
+            {
+                ATTR_CONFIG_ENTRY_ID: init_integration.entry_id,
+                "order_id": placed["order_id"],
+            },
+            blocking=True,
+        )
+
+    assert err.value.translation_key == "action_api_error"
+    assert len(open_sandbox_orders(sandbox)) == 1
+
+
+async def test_get_orders(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """The open orders come back with exact amounts and prices as strings."""
+    bid = await place_order(hass, init_integration, **LIMIT_BUY)
+    ask = await place_order(
+        hass, init_integration, side="sell", amount="0.12345678", price="9999.99999"
+    )
+    bid_date, ask_date = (
+        datetime.fromtimestamp(order.date, UTC).isoformat()
+        for order in open_sandbox_orders(sandbox)
+    )
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        SERVICE_GET_ORDERS,
+        {ATTR_CONFIG_ENTRY_ID: init_integration.entry_id},
+        blocking=True,
+        return_response=True,
+    )
+
+    assert response == {
+        "orders": [
+            {
+                "order_id": bid["order_id"],
+                "pair": "BTCUSD",
+                "side": "buy",
+                "amount": "0.50000000",
+                "effective_amount": "0.50000000",
+                "price": "100.00000",
+                "currency": "USD",
+                "status": "open",
+                "date": bid_date,
+            },
+            {
+                "order_id": ask["order_id"],
+                "pair": "BTCUSD",
+                "side": "sell",
+                "amount": "0.12345678",
+                "effective_amount": "0.12345678",
+                "price": "9999.99999",
+                "currency": "USD",
+                "status": "open",
+                "date": ask_date,
+            },
+        ]
+    }
+
+
+async def test_get_orders_without_any(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """An account without open orders gets an empty list."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        SERVICE_GET_ORDERS,
+        {ATTR_CONFIG_ENTRY_ID: init_integration.entry_id},
+        blocking=True,
+        return_response=True,
+    )
+
+    assert response == {"orders": []}
+
+
+@pytest.mark.parametrize(
+    ("fault", "translation_key"),
+    [
+        (FaultKind.DROP, "action_cannot_connect"),
+        (FaultKind.MYSQL_ERROR, "action_invalid_response"),
+        (FaultKind.STATUS, "action_api_error"),
+    ],
+)
+async def test_get_orders_failures(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    fault: FaultKind,
+    translation_key: str,
+) -> None:
+    """A failed request becomes a translated error."""
+    sandbox.faults.add(fault, path="1/*/orders", count=1)
+
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            SERVICE_GET_ORDERS,
+            {ATTR_CONFIG_ENTRY_ID: init_integration.entry_id},
+            blocking=True,
+            return_response=True,
+        )
+
+    assert err.value.translation_domain == DOMAIN
+    assert err.value.translation_key == translation_key
+
+
+async def test_actions_when_rate_limited(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """The exchange's anti-DDoS block is reported, with how long it lasts."""
+    sandbox.server.limiter.limit = 1
+    sandbox.server.limiter.block_seconds = 60
+    await hass.services.async_call(
+        DOMAIN,
+        SERVICE_GET_ORDERS,
+        {ATTR_CONFIG_ENTRY_ID: init_integration.entry_id},
+        blocking=True,
+        return_response=True,
+    )
+
+    with pytest.raises(HomeAssistantError) as err:
+        await place_order(hass, init_integration, **LIMIT_BUY)
+
+    assert err.value.translation_key == "action_rate_limited"
+    assert err.value.translation_placeholders is not None
+    assert "retry after 60 s" in err.value.translation_placeholders["error"]
+    assert open_sandbox_orders(sandbox) == []
+
+
+async def test_actions_with_a_revoked_key(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """A key the exchange no longer accepts places nothing."""
+    sandbox.exchange.revoke_key(sandbox.key)
+
+    with pytest.raises(HomeAssistantError) as err:
+        await place_order(hass, init_integration, **LIMIT_BUY)
+
+    assert err.value.translation_key == "action_authentication_failed"
+
+
+@pytest.mark.parametrize(
+    ("service", "fields"),
+    [
+        (SERVICE_PLACE_ORDER, LIMIT_BUY),
+        (SERVICE_CANCEL_ORDER, {"order_id": "490a214f-9a30-449f-acb8-780f9046502f"}),
+        (SERVICE_GET_ORDERS, {}),
+    ],
+)
+async def test_actions_are_for_administrators(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    hass_read_only_user: MockUser,
+    service: str,
+    fields: dict[str, Any],
+) -> None:
+    """Users who are not administrators may not trade, cancel or look."""
+    requests_before = sandbox.counters.copy()
+    for context, error in (
+        (Context(user_id=hass_read_only_user.id), Unauthorized),
+        (Context(user_id="no-such-user"), UnknownUser),
+    ):
+        with pytest.raises(error):
+            await hass.services.async_call(
+                DOMAIN,
+                service,
+                {ATTR_CONFIG_ENTRY_ID: init_integration.entry_id, **fields},
+                blocking=True,
+                return_response=service != SERVICE_CANCEL_ORDER,
+                context=context,
+            )
+
+    assert sandbox.counters == requests_before
+
+
+async def test_place_order_as_administrator(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    hass_admin_user: MockUser,
+) -> None:
+    """An administrator's call goes through."""
+    response = await place_order(
+        hass,
+        init_integration,
+        context=Context(user_id=hass_admin_user.id),
+        **LIMIT_BUY,
+    )
+
+    assert [order.oid for order in open_sandbox_orders(sandbox)] == [
+        response["order_id"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("service", "fields"),
+    [
+        (SERVICE_PLACE_ORDER, LIMIT_BUY),
+        (SERVICE_CANCEL_ORDER, {"order_id": "490a214f-9a30-449f-acb8-780f9046502f"}),
+        (SERVICE_GET_ORDERS, {}),
+    ],
+)
+async def test_actions_need_a_loaded_mtgox_entry(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    service: str,
+    fields: dict[str, Any],
+) -> None:
+    """A missing, foreign or unloaded config entry is refused."""
+    foreign_entry = MockConfigEntry(domain="other")
+    foreign_entry.add_to_hass(hass)
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    for entry_id, translation_key, placeholders in (
+        (
+            "no-such-entry",
+            "config_entry_not_found",
+            {"config_entry_id": "no-such-entry"},
+        ),
+        (
+            foreign_entry.entry_id,
+            "config_entry_not_found",
+            {"config_entry_id": foreign_entry.entry_id},
+        ),
+        (
+            init_integration.entry_id,
+            "config_entry_not_loaded",
+            {"title": init_integration.title},
+        ),
+    ):
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(
+                DOMAIN,
+                service,
+                {ATTR_CONFIG_ENTRY_ID: entry_id, **fields},
+                blocking=True,
+                return_response=service != SERVICE_CANCEL_ORDER,
+            )
+        assert err.value.translation_domain == DOMAIN
+        assert err.value.translation_key == translation_key
+        assert err.value.translation_placeholders == placeholders
