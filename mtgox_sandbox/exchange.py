@@ -16,8 +16,10 @@ Rules where the Mt.Gox reference is silent (documented here, tested in
   ``reserved_int`` is the sum over its open orders and is what ``Open_Orders``
   reports; ``balance_int`` includes it.
 * **Market orders** take liquidity at once, at the resting orders' prices, until
-  they are filled, the book is empty or (for a bid) the whole available balance
-  at placement is spent.  Whatever is left is cancelled; market orders never
+  they are filled, the book is empty or (for a bid) the available balance at
+  placement cannot pay for the next resting order in full; a market bid then
+  buys what that balance pays for at that price, ``balance * 10**8 // price``,
+  and stops.  Whatever is left is cancelled; market orders never
   rest.  A market bid with nothing available is refused as insufficient funds.
 * **Insufficient funds**: ``ExchangeError("Insufficient funds",
   "trade_error_insufficient_funds")`` at placement, nothing is reserved.
@@ -891,9 +893,11 @@ class Exchange:
             ):
                 break
             amount_int = min(taker.amount_int, maker.amount_int)
+            out_of_money = False
             if taker.side == "bid" and limit is None:
-                # A market bid spends at most its budget (its reserve).
-                affordable = ((taker.reserved_int + 1) * BTC_MULTIPLIER - 1) // price
+                # A market bid buys what its budget (its reserve) pays for in full.
+                affordable = taker.reserved_int * BTC_MULTIPLIER // price
+                out_of_money = affordable < amount_int
                 amount_int = min(amount_int, affordable)
                 if amount_int == 0:
                     break
@@ -901,6 +905,10 @@ class Exchange:
             if maker.amount_int == 0:
                 book.pop(0)
                 self._close(maker, COMPLETED)
+            if out_of_money:
+                # Its few units of change would buy dust that rounds to a
+                # value of 0, one satoshi at a time: stop here instead.
+                break
 
     def _fill(
         self, taker: Order, maker: Order, amount_int: int, price_int: int
