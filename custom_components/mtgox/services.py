@@ -121,11 +121,9 @@ def _loaded_entry(hass: HomeAssistant, entry_id: str) -> MtGoxConfigEntry:
 def _fraction_digits(number: Decimal) -> int:
     """Return how many decimals a finite number needs ("1.50" needs one)."""
     _, digits, exponent = number.as_tuple()
+    trailing_zeros = len(digits) - len(bytes(digits).rstrip(b"\0"))
     # Only NaN and the infinities have a letter for an exponent.
-    fraction_digits = -cast("int", exponent)
-    while digits and digits[-1] == 0 and fraction_digits > 0:
-        digits, fraction_digits = digits[:-1], fraction_digits - 1
-    return max(fraction_digits, 0)
+    return max(0, -cast("int", exponent) - trailing_zeros)
 
 
 def _positive_decimal(field: str, text: str, max_decimals: int) -> Decimal:

@@ -1,7 +1,9 @@
 """Tests of the Mt.Gox order actions, against the sandbox over loopback."""
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,10 +26,17 @@ from custom_components.mtgox.services import (
 )
 from mtgox_sandbox.exchange import Order as SandboxOrder
 from mtgox_sandbox.faults import FaultKind
+from mtgox_sandbox.server import SERVER_ERROR
 from mtgox_sandbox.testing import Sandbox
 
 ORDER_ADD = "1:order/add"
 """Counter of the sandbox's order/add requests (the entry speaks API v1)."""
+
+ENGLISH_EXCEPTIONS: dict[str, dict[str, str]] = json.loads(
+    (
+        Path(__file__).parents[3] / "custom_components/mtgox/translations/en.json"
+    ).read_text(encoding="utf-8")
+)["exceptions"]
 
 LIMIT_BUY: dict[str, Any] = {"side": "buy", "amount": "0.5", "price": "100"}
 """A bid far below the market makers' asks (about 800 USD), so it rests."""
@@ -51,6 +60,25 @@ async def place_order(
     )
     assert response is not None
     return dict(response)
+
+
+def assert_translated(
+    err: HomeAssistantError,
+    translation_key: str,
+    placeholders: dict[str, str] | None = None,
+) -> None:
+    """Assert the error's translation, and that its English message is complete.
+
+    ``placeholders`` None leaves them unchecked (texts of the client's errors).
+    """
+    assert err.translation_domain == DOMAIN
+    assert err.translation_key == translation_key
+    if placeholders is not None:
+        assert err.translation_placeholders == placeholders
+    template = ENGLISH_EXCEPTIONS[translation_key]["message"]
+    assert str(err) == template.rstrip(".").format(
+        **(err.translation_placeholders or {})
+    )
 
 
 def open_sandbox_orders(sandbox: Sandbox) -> list[SandboxOrder]:
@@ -92,6 +120,17 @@ async def test_actions_outlive_the_entries(
                 "price": "5000.50000",
             },
             ("BTCEUR", "ask", 25_000_000, 500_050_000),
+        ),
+        (
+            # Trailing zeros are no decimals.
+            {"side": "buy", "amount": "0.5000000000", "price": "100.0000000"},
+            {
+                "pair": "BTCUSD",
+                "side": "buy",
+                "amount": "0.50000000",
+                "price": "100.00000",
+            },
+            ("BTCUSD", "bid", 50_000_000, 10_000_000),
         ),
         (
             # The smallest order the exchange takes, at a price with all 5 decimals.
@@ -260,9 +299,7 @@ async def test_place_order_refuses_invalid_requests(
     with pytest.raises(ServiceValidationError) as err:
         await place_order(hass, init_integration, **{**LIMIT_BUY, **fields})
 
-    assert err.value.translation_domain == DOMAIN
-    assert err.value.translation_key == translation_key
-    assert err.value.translation_placeholders == placeholders
+    assert_translated(err.value, translation_key, placeholders)
     assert sandbox.counters[ORDER_ADD] == 0
 
 
@@ -281,12 +318,11 @@ async def test_place_order_with_a_price_in_yen(
         await place_order(
             hass, mock_config_entry, side="buy", amount="0.5", price="1000.0001"
         )
-    assert err.value.translation_key == "too_many_decimals"
-    assert err.value.translation_placeholders == {
-        "field": "price",
-        "value": "1000.0001",
-        "decimals": "3",
-    }
+    assert_translated(
+        err.value,
+        "too_many_decimals",
+        {"field": "price", "value": "1000.0001", "decimals": "3"},
+    )
 
     response = await place_order(
         hass, mock_config_entry, side="buy", amount="0.5", price="1000.001"
@@ -312,8 +348,9 @@ async def test_place_order_needs_the_trade_right(
     with pytest.raises(ServiceValidationError) as err:
         await place_order(hass, init_integration, **LIMIT_BUY)
 
-    assert err.value.translation_key == "trade_right_missing"
-    assert err.value.translation_placeholders == {"title": init_integration.title}
+    assert_translated(
+        err.value, "trade_right_missing", {"title": init_integration.title}
+    )
     assert sandbox.counters[ORDER_ADD] == 0
 
 
@@ -325,9 +362,7 @@ async def test_place_order_rejected_by_the_exchange(
         # 1 BTC at 20 000 USD; the account holds 10 000 USD.
         await place_order(hass, init_integration, side="buy", amount="1", price="20000")
 
-    assert err.value.translation_domain == DOMAIN
-    assert err.value.translation_key == "order_rejected"
-    assert err.value.translation_placeholders == {"message": "Insufficient funds"}
+    assert_translated(err.value, "order_rejected", {"message": "Insufficient funds"})
     assert open_sandbox_orders(sandbox) == []
 
 
@@ -346,13 +381,15 @@ async def test_place_order_with_unknown_outcome(
     with pytest.raises(HomeAssistantError) as err:
         await place_order(hass, init_integration, **LIMIT_BUY)
 
-    assert err.value.translation_domain == DOMAIN
-    assert err.value.translation_key == "order_outcome_unknown"
-    assert err.value.translation_placeholders == {
-        "side": "buy",
-        "amount": "0.5",
-        "pair": "BTCUSD",
-    }
+    assert_translated(
+        err.value,
+        "order_outcome_unknown",
+        {
+            "side": "buy",
+            "amount": "0.5",
+            "pair": "BTCUSD",
+        },
+    )
     assert sandbox.counters[ORDER_ADD] == 1
     (order,) = open_sandbox_orders(sandbox)
     # The account was refreshed, so the order the exchange placed shows.
@@ -416,10 +453,11 @@ async def test_cancel_unknown_order(
             blocking=True,
         )
 
-    assert err.value.translation_key == "order_not_found"
-    assert err.value.translation_placeholders == {
-        "order_id": "490a214f-9a30-449f-acb8-780f9046502f"
-    }
+    assert_translated(
+        err.value,
+        "order_not_found",
+        {"order_id": "490a214f-9a30-449f-acb8-780f9046502f"},
+    )
     assert sandbox.counters["1:order/cancel"] == 0
 
 
@@ -441,7 +479,7 @@ async def test_cancel_order_refused_by_the_exchange(
             blocking=True,
         )
 
-    assert err.value.translation_key == "action_api_error"
+    assert_translated(err.value, "action_api_error", {"message": SERVER_ERROR})
     assert len(open_sandbox_orders(sandbox)) == 1
 
 
@@ -536,8 +574,7 @@ async def test_get_orders_failures(
             return_response=True,
         )
 
-    assert err.value.translation_domain == DOMAIN
-    assert err.value.translation_key == translation_key
+    assert_translated(err.value, translation_key)
 
 
 async def test_actions_when_rate_limited(
@@ -557,9 +594,13 @@ async def test_actions_when_rate_limited(
     with pytest.raises(HomeAssistantError) as err:
         await place_order(hass, init_integration, **LIMIT_BUY)
 
-    assert err.value.translation_key == "action_rate_limited"
-    assert err.value.translation_placeholders is not None
-    assert "retry after 60 s" in err.value.translation_placeholders["error"]
+    assert_translated(
+        err.value,
+        "action_rate_limited",
+        {
+            "error": "blocked by the exchange's anti-DDoS filter (HTTP 429) (retry after 60 s)"
+        },
+    )
     assert open_sandbox_orders(sandbox) == []
 
 
@@ -572,7 +613,7 @@ async def test_actions_with_a_revoked_key(
     with pytest.raises(HomeAssistantError) as err:
         await place_order(hass, init_integration, **LIMIT_BUY)
 
-    assert err.value.translation_key == "action_authentication_failed"
+    assert_translated(err.value, "action_authentication_failed")
 
 
 @pytest.mark.parametrize(
@@ -674,6 +715,4 @@ async def test_actions_need_a_loaded_mtgox_entry(
                 blocking=True,
                 return_response=service != SERVICE_CANCEL_ORDER,
             )
-        assert err.value.translation_domain == DOMAIN
-        assert err.value.translation_key == translation_key
-        assert err.value.translation_placeholders == placeholders
+        assert_translated(err.value, translation_key, placeholders)
