@@ -3,7 +3,8 @@
 - The seed's Node.js ``MtGoxClient`` and PHP ``mtgox_query()`` are read at run
   time from ``shared/reference/seed-mtgox-api-http.txt`` (beside the checkout);
   the only edits are the base URL (host, port, ``https`` to ``http``) and the
-  API key and secret, which the snippets leave blank.
+  API key and secret, which the snippets leave blank; each test checks that
+  before it runs the client.
 - ``mtgox-apiv2`` (ameensol/node-mtgox-apiv2), installed from the npm registry
   into a temporary folder; its base URL is changed by rewriting the ``uri``
   its unchanged code hands to ``request``.
@@ -45,6 +46,9 @@ USD: Final = 10**5
 
 def seed_text() -> str:
     """Return the seed's reference text (it sits in shared/, beside the checkout)."""
+    assert REFERENCE.is_file(), (
+        f"{REFERENCE} is missing: shared/ must sit beside the checkout"
+    )
     return REFERENCE.read_text(encoding="utf-8")
 
 
@@ -99,8 +103,8 @@ def changed_lines(before: str, after: str) -> list[str]:
     return [line for line in diff if line[:2] in {"- ", "+ "}]
 
 
-def test_seed_php_changes_only_the_url_and_credentials() -> None:
-    """The PHP client run below differs from the seed in three lines only."""
+def assert_php_changes_only_the_url_and_credentials() -> None:
+    """Check that the PHP client run below differs from the seed in three lines only."""
     assert changed_lines(
         seed_php_original(), seed_php("http://127.0.0.1:8080/api/", "K", "S")
     ) == [
@@ -113,8 +117,8 @@ def test_seed_php_changes_only_the_url_and_credentials() -> None:
     ]
 
 
-def test_seed_node_changes_only_the_url() -> None:
-    """The Node.js client run below differs from the seed in its URL parts only."""
+def assert_node_changes_only_the_url() -> None:
+    """Check that the Node.js client run below differs from the seed in its URL only."""
     assert changed_lines(
         seed_node_original(), seed_node("http://127.0.0.1:8080/api/")
     ) == [
@@ -211,6 +215,7 @@ var calls = JSON.parse(process.argv[4]);
 async def test_seed_node_client(sandbox: Sandbox, tmp_path: Path) -> None:
     """The seed's Node.js client gets the ticker and the account from the sandbox."""
     node = need("node")
+    assert_node_changes_only_the_url()
     script = tmp_path / "seed_client.js"
     script.write_text(seed_node(sandbox.url) + NODE_DRIVER, encoding="utf-8")
     calls = [
@@ -254,6 +259,7 @@ foreach (json_decode($argv[1], true) as $call) {
 async def test_seed_php_client(sandbox: Sandbox, tmp_path: Path) -> None:
     """The seed's PHP client reads the account, the funds and places a v0 order."""
     php = need_php_curl()
+    assert_php_changes_only_the_url_and_credentials()
     script = tmp_path / "seed_client.php"
     script.write_text(
         seed_php(sandbox.url, sandbox.key, sandbox.secret) + PHP_DRIVER,
