@@ -1,0 +1,362 @@
+r"""The sandbox's aiohttp application: one pipeline for API versions 0, 1 and 2.
+
+Every request to ``/api/<version>/<path>`` goes through the same steps:
+
+1. **route** the path to an endpoint (unknown: HTTP 404 ``Invalid call``) and
+   count it in :attr:`SandboxServer.counters` under ``"<version>:<method>"``
+   (``"<version>:invalid"`` for unknown paths), blocked requests included;
+2. the **anti-DDoS limiter**, per (``Rest-Key`` or none, remote address): over
+   the limit, HTTP 429 with an HTML page and ``Retry-After`` (seconds, rounded
+   up); the real exchange's block page was not JSON either;
+3. the **faults** matching the path (see :mod:`mtgox_sandbox.faults`);
+4. **authentication** of private endpoints (:mod:`mtgox_sandbox.auth`), which
+   must be POSTed (a GET gets HTTP 405 "Invalid request method for this API");
+   public endpoints answer GET and POST and ignore ``Rest-Key``/``Rest-Sign``
+   entirely, so a public call signed with a wrong secret still succeeds and
+   consumes no nonce;
+5. the **cache** of read-only results, per version, endpoint, pair, key and
+   parameters (``nonce``/``tonce`` excluded), for ``cache_seconds``; a cached
+   private call is still authenticated, so its nonce is still checked;
+6. the **handler**; engine errors become HTTP 500 with the v1/v2 error body
+   (goxtool saw application errors such as a second cancel arrive as 5xx);
+7. the **state file** is written (atomically, see :mod:`mtgox_sandbox.store`)
+   after every request that consumed a nonce or changed the books, and after
+   every market tick, so a SIGKILL loses nothing that was answered.
+
+Parameters come from the query string and the form body (the body wins);
+the body is parsed as received, so un-URL-encoded ``k=v&k=v`` works.
+JSON is compact and escapes non-ASCII (``\u00a0``...), as PHP's
+``json_encode`` did.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+from . import store
+from .admin import admin_routes
+from .api_v0 import V0
+from .auth import AuthError, authenticate, signed_message
+from .endpoints import (
+    ApiError,
+    ApiVersion,
+    CallContext,
+    Route,
+    invalid_call,
+)
+from .exchange import Exchange, ExchangeError, now_us
+from .faults import (
+    DEFAULT_BLOCK_SECONDS,
+    DEFAULT_RATE_LIMIT,
+    Fault,
+    FaultKind,
+    Faults,
+    RateLimiter,
+)
+from .views import V1, V2
+
+_LOGGER = logging.getLogger(__name__)
+
+VERSIONS: Final[dict[str, ApiVersion]] = {"0": V0, "1": V1, "2": V2}
+
+DEFAULT_CACHE_SECONDS: Final = 10.0
+"""The wiki: "All API methods are cached for 10 seconds"."""
+
+SHUTDOWN_TIMEOUT: Final = 5.0
+"""Seconds aiohttp waits for handlers at stop; held requests are released first."""
+
+CACHE_PRUNE_SIZE: Final = 1024
+"""Expired cache entries are dropped whenever the cache reaches this size."""
+
+NONCE_PARAMS: Final = frozenset({"nonce", "tonce"})
+MYSQL_ERROR: Final = "MySQL error, please retry later"
+SERVER_ERROR: Final = "Internal server error"
+HTML_PAGE: Final = (
+    '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n'
+    "<title>{status} {reason}</title>\n</head><body>\n<h1>{reason}</h1>\n"
+    "<p>{detail}</p>\n<hr><address>cloudflare-nginx</address>\n</body></html>\n"
+)
+BLOCKED_DETAIL: Final = (
+    "Too many requests: you have been blocked by the anti-DDoS filter. "
+    "Do not request results more often than every 10 seconds."
+)
+
+type CacheKey = tuple[int, str, str | None, str | None, tuple[tuple[str, str], ...]]
+
+
+def html_page(
+    status: int, detail: str, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    """Return a non-JSON error page, as a proxy in front of the API would."""
+    reason = web.Response(status=status).reason
+    body = HTML_PAGE.format(status=status, reason=reason, detail=detail)
+    return web.Response(
+        status=status, text=body, content_type="text/html", headers=headers
+    )
+
+
+def json_response(payload: Any, status: int = 200) -> web.Response:
+    """Return ``payload`` as compact JSON, as the API sent it."""
+    return web.Response(
+        status=status,
+        text=json.dumps(payload, separators=(",", ":")),
+        content_type="application/json",
+    )
+
+
+def drop_connection(request: web.Request) -> web.Response:
+    """Close the connection without answering; the returned response is never sent."""
+    if request.transport is not None:
+        request.transport.abort()
+    return web.Response()
+
+
+def form_params(query: Mapping[str, str], body: bytes) -> dict[str, str]:
+    """Merge the query string and the form body (the body wins)."""
+    params = dict(query)
+    params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    return params
+
+
+class SandboxServer:
+    """The Mt.Gox-compatible HTTP server around one :class:`Exchange`.
+
+    ``faults``, ``limiter`` (``limit``, ``window``, ``block_seconds``),
+    ``cache_seconds`` and ``counters`` may be read and changed while running.
+    """
+
+    def __init__(
+        self,
+        exchange: Exchange,
+        *,
+        state_path: str | Path | None = None,
+        cache_seconds: float = DEFAULT_CACHE_SECONDS,
+        rate_limit: int = DEFAULT_RATE_LIMIT,
+        block_seconds: float = DEFAULT_BLOCK_SECONDS,
+        admin_token: str | None = None,
+        market_interval: float = 0.0,
+        clock_us: Callable[[], int] = now_us,
+    ) -> None:
+        """Serve ``exchange``; ``0`` turns the cache, limiter or market off."""
+        self.exchange = exchange
+        self.state_path = Path(state_path) if state_path is not None else None
+        self.cache_seconds = cache_seconds
+        self.limiter = RateLimiter(rate_limit, block_seconds=block_seconds)
+        self.faults = Faults()
+        self.counters: Counter[str] = Counter()
+        self.admin_token = admin_token
+        self.market_interval = market_interval
+        self._clock_us = clock_us
+        self._cache: dict[CacheKey, tuple[float, Any]] = {}
+        self._stopping = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self._market_task: asyncio.Task[None] | None = None
+        self.url = ""
+
+    # Lifecycle ------------------------------------------------------------------
+
+    def make_app(self) -> web.Application:
+        """Return the aiohttp application (the admin routes only with a token)."""
+        app = web.Application()
+        app.router.add_route("*", "/api/{version}/{path:.*}", self._handle_api)
+        if self.admin_token is not None:
+            app.router.add_routes(admin_routes(self, self.admin_token))
+        return app
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Listen on ``host:port`` (0: a free port) and start the market."""
+        self._stopping.clear()
+        self._runner = web.AppRunner(
+            self.make_app(), access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        bound_host, bound_port = self._runner.addresses[0][:2]
+        self.url = f"http://{bound_host}:{bound_port}/api/"
+        if self.market_interval > 0:
+            self._market_task = asyncio.create_task(self._run_market())
+
+    async def stop(self) -> None:
+        """Release held requests, stop the market and close every connection."""
+        self._stopping.set()
+        if self._market_task is not None:
+            self._market_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._market_task
+            self._market_task = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _run_market(self) -> None:
+        """Let the market makers move every ``market_interval`` seconds."""
+        while True:
+            await asyncio.sleep(self.market_interval)
+            self.step_market()
+
+    def step_market(self) -> None:
+        """Run one market tick and persist it."""
+        self.exchange.step_market()
+        self.save_state()
+
+    def save_state(self) -> None:
+        """Write the exchange to the state file, if there is one."""
+        if self.state_path is not None:
+            store.save_state(self.state_path, self.exchange.to_state())
+
+    def _remember(self, key: CacheKey, data: Any) -> None:
+        """Cache ``data`` for ``cache_seconds``, forgetting expired entries now and then."""
+        now = time.monotonic()
+        if len(self._cache) >= CACHE_PRUNE_SIZE:
+            self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
+        self._cache[key] = (now + self.cache_seconds, data)
+
+    def clear_cache(self) -> None:
+        """Forget every cached result."""
+        self._cache.clear()
+
+    # The request pipeline ----------------------------------------------------------
+
+    async def _handle_api(self, request: web.Request) -> web.StreamResponse:
+        """Answer one API request (see the module docstring for the steps)."""
+        version_text = request.match_info["version"]
+        path = request.match_info["path"]
+        # Unknown versions are answered in v1's error shape.
+        api: ApiVersion = VERSIONS.get(version_text, V1)
+        try:
+            if version_text not in VERSIONS:
+                raise invalid_call()
+            route: Route | ApiError = api.route(path)
+        except ApiError as error:
+            route = error
+        method = route.endpoint.name if isinstance(route, Route) else "invalid"
+        self.counters[f"{version_text}:{method}"] += 1
+
+        client = (request.headers.get("Rest-Key"), request.remote)
+        retry_after = self.limiter.retry_after(client)
+        if retry_after is not None:
+            return html_page(
+                429, BLOCKED_DETAIL, {"Retry-After": str(math.ceil(retry_after))}
+            )
+
+        taken = self.faults.take(f"{version_text}/{path}")
+        faults = {fault.kind: fault for fault in taken}
+        early = await self._early_fault(request, faults)
+        if early is not None:
+            return early
+        if isinstance(route, ApiError):
+            return json_response(api.failure(route), route.status)
+        if FaultKind.STATUS in faults:
+            status = faults[FaultKind.STATUS].status
+            return json_response(
+                api.failure(ApiError(SERVER_ERROR, status=status)), status
+            )
+
+        try:
+            data = await self._answer(request, api, route, faults)
+            response = json_response(api.success(data, request.query))
+        except AuthError as error:
+            rejected = ApiError(error.message, error.token, error.status)
+            response = json_response(api.failure(rejected), rejected.status)
+        except ApiError as error:
+            response = json_response(api.failure(error), error.status)
+        return await self._late_fault(request, response, faults)
+
+    async def _early_fault(
+        self, request: web.Request, faults: Mapping[FaultKind, Fault]
+    ) -> web.StreamResponse | None:
+        """Apply the faults that act before the request is processed."""
+        if FaultKind.LATENCY in faults:
+            await asyncio.sleep(faults[FaultKind.LATENCY].seconds)
+        if FaultKind.TIMEOUT in faults:
+            await self._stopping.wait()
+            return drop_connection(request)
+        if FaultKind.DROP in faults:
+            return drop_connection(request)
+        if FaultKind.HTML in faults:
+            status = faults[FaultKind.HTML].status
+            return html_page(status, "The web server reported a bad gateway error.")
+        if FaultKind.MYSQL_ERROR in faults:
+            return web.Response(text=MYSQL_ERROR, content_type="text/html")
+        return None
+
+    async def _late_fault(
+        self,
+        request: web.Request,
+        response: web.Response,
+        faults: Mapping[FaultKind, Fault],
+    ) -> web.StreamResponse:
+        """Apply the faults that act after the request was processed."""
+        if FaultKind.EXECUTE_THEN_HANG in faults:
+            await self._stopping.wait()
+            return drop_connection(request)
+        if FaultKind.EXECUTE_THEN_DROP in faults:
+            return drop_connection(request)
+        if FaultKind.TRUNCATED_JSON in faults and response.text is not None:
+            response.text = response.text[: len(response.text) // 2]
+        return response
+
+    async def _answer(
+        self,
+        request: web.Request,
+        api: ApiVersion,
+        route: Route,
+        faults: Mapping[FaultKind, Fault],
+    ) -> Any:
+        """Authenticate, then answer from the cache or the handler."""
+        endpoint = route.endpoint
+        body = await request.read()
+        params = form_params(request.query, body)
+        skew = faults.get(FaultKind.CLOCK_SKEW)
+        now = self._clock_us() + (round(skew.seconds * 1_000_000) if skew else 0)
+        account = None
+        if endpoint.private:
+            if request.method != "POST":
+                raise ApiError(
+                    "Invalid request method for this API", "invalid_request_method", 405
+                )
+            account = authenticate(
+                self.exchange.account_for_key,
+                request.headers,
+                signed_message(api.number, route.signed_path, body),
+                params,
+                rights=endpoint.rights,
+                now_us=now,
+                refuse_nonce=FaultKind.STALE_NONCE in faults,
+            )
+        try:
+            cache_key: CacheKey = (
+                api.number,
+                endpoint.name,
+                route.pair,
+                account.key if account else None,
+                tuple(
+                    sorted((k, v) for k, v in params.items() if k not in NONCE_PARAMS)
+                ),
+            )
+            if endpoint.cacheable and self.cache_seconds > 0:
+                cached = self._cache.get(cache_key)
+                if cached is not None and cached[0] > time.monotonic():
+                    return cached[1]
+            context = CallContext(self.exchange, route.pair, params, now, account)
+            try:
+                data = endpoint.handler(context)
+            except ExchangeError as error:
+                raise ApiError(error.message, error.token) from error
+            if endpoint.cacheable and self.cache_seconds > 0:
+                self._remember(cache_key, data)
+            return data
+        finally:
+            if account is not None or endpoint.changes_state:
+                self.save_state()

@@ -1,0 +1,132 @@
+"""Run a sandbox from Python: the pytest fixture, the command line and scripts use this.
+
+.. code-block:: python
+
+    async with running_sandbox(seed=1) as sandbox:
+        sandbox.url        # "http://127.0.0.1:<port>/api/"
+        sandbox.key, sandbox.secret   # a funded key with get_info, trade, deposit
+        sandbox.faults.add(FaultKind.DROP, path="2/*/money/order/add", count=1)
+
+The exchange is loaded from ``state_path`` when that file exists, else built
+fresh from ``seed``.  The funded account is created with a new key unless
+``key``/``secret`` are given and already known to a loaded exchange.
+"""
+
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from . import store
+from .auth import new_credentials
+from .exchange import Account, Exchange
+from .faults import DEFAULT_BLOCK_SECONDS, DEFAULT_RATE_LIMIT, Faults
+from .server import DEFAULT_CACHE_SECONDS, SandboxServer
+
+DEMO_RIGHTS: Final = ("get_info", "trade", "deposit")
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """An API key, its base64 secret and its rights."""
+
+    key: str
+    secret: str
+    rights: tuple[str, ...] = DEMO_RIGHTS
+
+
+@dataclass(frozen=True, slots=True)
+class Sandbox:
+    """A running sandbox and the funded account made for its user."""
+
+    server: SandboxServer
+    key: str
+    secret: str
+
+    @property
+    def url(self) -> str:
+        """Return the base URL, ending in ``/api/``."""
+        return self.server.url
+
+    @property
+    def exchange(self) -> Exchange:
+        """Return the engine behind the server."""
+        return self.server.exchange
+
+    @property
+    def faults(self) -> Faults:
+        """Return the server's switchable faults."""
+        return self.server.faults
+
+    @property
+    def counters(self) -> Counter[str]:
+        """Return the requests counted per ``"<version>:<method>"``."""
+        return self.server.counters
+
+    @property
+    def account(self) -> Account:
+        """Return the funded account of :attr:`key`."""
+        account = self.exchange.account_for_key(self.key)
+        if account is None:
+            raise LookupError(f"the key {self.key} has been revoked")
+        return account
+
+
+def ensure_account(exchange: Exchange, credentials: Credentials) -> Account:
+    """Return the account of a key, opening it funded like the demo if new."""
+    account = exchange.account_for_key(credentials.key)
+    if account is None:
+        account = exchange.add_account(
+            credentials.key, credentials.secret, credentials.rights
+        )
+    return account
+
+
+def load_or_create(state_path: str | Path | None, seed: int) -> Exchange:
+    """Return the exchange saved at ``state_path``, or a fresh one from ``seed``."""
+    state = store.load_state(state_path) if state_path is not None else None
+    if state is None:
+        return Exchange(seed=seed)
+    return Exchange.from_state(state)
+
+
+@asynccontextmanager
+async def running_sandbox(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    seed: int = 0,
+    state_path: str | Path | None = None,
+    accounts: Iterable[Credentials] = (),
+    cache_seconds: float = DEFAULT_CACHE_SECONDS,
+    rate_limit: int = DEFAULT_RATE_LIMIT,
+    block_seconds: float = DEFAULT_BLOCK_SECONDS,
+    admin_token: str | None = None,
+    market_interval: float = 0.0,
+) -> AsyncIterator[Sandbox]:
+    """Start a sandbox on ``host:port`` (0: a free port); stop it on exit.
+
+    Every credential in ``accounts`` gets a funded account; without any, one
+    demo key is made.  The first one is the handle's ``key``/``secret``.
+    """
+    exchange = load_or_create(state_path, seed)
+    wanted = list(accounts) or [Credentials(*new_credentials())]
+    for credentials in wanted:
+        ensure_account(exchange, credentials)
+    server = SandboxServer(
+        exchange,
+        state_path=state_path,
+        cache_seconds=cache_seconds,
+        rate_limit=rate_limit,
+        block_seconds=block_seconds,
+        admin_token=admin_token,
+        market_interval=market_interval,
+    )
+    server.save_state()
+    await server.start(host, port)
+    try:
+        yield Sandbox(server, wanted[0].key, wanted[0].secret)
+    finally:
+        await server.stop()

@@ -1,0 +1,36 @@
+"""Fixtures shared by every test package: a real sandbox on loopback.
+
+``sandbox`` runs the Mt.Gox sandbox in the test's event loop on 127.0.0.1 at a
+free port and yields a :class:`mtgox_sandbox.testing.Sandbox`:
+
+* ``sandbox.url`` — base URL ending in ``/api/``;
+* ``sandbox.key`` / ``sandbox.secret`` — a funded key (get_info, trade, deposit);
+* ``sandbox.account`` — its engine account;
+* ``sandbox.exchange`` — the engine (:class:`mtgox_sandbox.exchange.Exchange`);
+* ``sandbox.faults`` — switchable faults (:class:`mtgox_sandbox.faults.Faults`);
+* ``sandbox.counters`` — requests per ``"<version>:<method>"``;
+* ``sandbox.server`` — the server, whose ``cache_seconds`` and ``limiter``
+  (``limit``, ``window``, ``block_seconds``) tests may change.
+
+The cache and the rate limit are off and the market is still, so tests see
+exactly what they did; tests that need them switch them on.  The admin
+endpoint is on, with the token in ``SANDBOX_ADMIN_TOKEN``.
+"""
+
+from collections.abc import AsyncIterator
+from typing import Final
+
+import pytest
+
+from mtgox_sandbox.testing import Sandbox, running_sandbox
+
+SANDBOX_ADMIN_TOKEN: Final = "sandbox-admin-token-for-tests"
+
+
+@pytest.fixture
+async def sandbox(socket_enabled: None) -> AsyncIterator[Sandbox]:
+    """Run a sandbox on a free loopback port for the duration of one test."""
+    async with running_sandbox(
+        seed=1, cache_seconds=0, rate_limit=0, admin_token=SANDBOX_ADMIN_TOKEN
+    ) as running:
+        yield running
