@@ -8,8 +8,8 @@
         sandbox.faults.add(FaultKind.DROP, path="2/*/money/order/add", count=1)
 
 The exchange is loaded from ``state_path`` when that file exists, else built
-fresh from ``seed``.  The funded account is created with a new key unless
-``key``/``secret`` are given and already known to a loaded exchange.
+fresh from ``seed``.  Accounts are opened (funded like the demo account) for
+the given credentials that the exchange does not know yet.
 """
 
 from collections import Counter
@@ -84,6 +84,14 @@ def ensure_account(exchange: Exchange, credentials: Credentials) -> Account:
     return account
 
 
+def existing_demo(exchange: Exchange) -> Credentials | None:
+    """Return the first user key of a loaded exchange, so a restart keeps it."""
+    for account in exchange.accounts:
+        if account.key and account.secret and not account.house and not account.revoked:
+            return Credentials(account.key, account.secret, tuple(account.rights))
+    return None
+
+
 def load_or_create(state_path: str | Path | None, seed: int) -> Exchange:
     """Return the exchange saved at ``state_path``, or a fresh one from ``seed``."""
     state = store.load_state(state_path) if state_path is not None else None
@@ -108,11 +116,14 @@ async def running_sandbox(
 ) -> AsyncIterator[Sandbox]:
     """Start a sandbox on ``host:port`` (0: a free port); stop it on exit.
 
-    Every credential in ``accounts`` gets a funded account; without any, one
-    demo key is made.  The first one is the handle's ``key``/``secret``.
+    Every credential in ``accounts`` gets a funded account; without any, the
+    first key of a loaded state is reused, or a demo key is made.  The first
+    one is the handle's ``key``/``secret``.
     """
     exchange = load_or_create(state_path, seed)
-    wanted = list(accounts) or [Credentials(*new_credentials())]
+    wanted = list(accounts) or [
+        existing_demo(exchange) or Credentials(*new_credentials())
+    ]
     for credentials in wanted:
         ensure_account(exchange, credentials)
     server = SandboxServer(
