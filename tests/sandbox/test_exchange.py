@@ -1,6 +1,7 @@
 """The sandbox exchange engine: orders, matching, fees, reserves, market data, state."""
 
 import json
+import time
 import uuid
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from mtgox_sandbox.exchange import (
     Exchange,
     ExchangeError,
     HouseRole,
+    now_us,
 )
 
 BTC = 100_000_000
@@ -108,6 +110,10 @@ def test_new_account_gets_demo_funds_from_the_bank(exchange: Exchange) -> None:
     assert exchange.totals() == before
     deposit = exchange.wallet_history(account, "USD", 1).result[0]
     assert (deposit.type, deposit.value_int) == ("deposit", DEMO_FUNDS["USD"])
+
+
+def test_default_clock_is_the_wall_clock() -> None:
+    assert abs(now_us() - time.time_ns() // 1000) < 5_000_000
 
 
 def test_account_fields(exchange: Exchange, alice: Account) -> None:
@@ -420,6 +426,16 @@ def test_market_bid_change_buys_no_dust(exchange: Exchange, alice: Account) -> N
     assert balances(buyer, "USD") == (1, 0)
 
 
+def test_market_bid_too_poor_for_one_satoshi_buys_nothing(
+    exchange: Exchange, alice: Account
+) -> None:
+    buyer = exchange.add_account("buyer", "s", ["trade"], funds={"USD": 1})
+    exchange.place_order(alice, "BTCUSD", "ask", BTC, 1500 * USD)
+    order = exchange.place_order(buyer, "BTCUSD", "bid", BTC, None)
+    assert (order.status, order.fills) == ("cancelled", [])
+    assert balances(buyer, "USD") == (1, 0)
+
+
 def test_order_result_reports_fills_and_totals(
     exchange: Exchange, alice: Account, bob: Account
 ) -> None:
@@ -672,6 +688,15 @@ def test_market_steps_trade_and_move_the_price(clock: FakeClock) -> None:
     for role in roles:
         wallet = exchange.house_account(role).wallets["BTC"]
         assert len(wallet.history) <= HOUSE_HISTORY_LIMIT
+
+
+def test_a_maker_out_of_bitcoin_keeps_quoting_bids(exchange: Exchange) -> None:
+    maker = exchange.house_account("maker")
+    maker.wallets["BTC"].balance_int = 0  # as if every coin had been sold
+    exchange.step_market()
+    makers_orders = exchange.open_orders(maker)
+    assert {order.side for order in makers_orders} == {"bid"}
+    assert len(makers_orders) == 5 * len(exchange.pairs)
 
 
 def test_market_walk_is_deterministic_for_a_seed() -> None:
