@@ -1,0 +1,313 @@
+"""Asynchronous client of the Mt.Gox HTTP API, versions 0, 1 and 2."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import aiohttp
+
+from .errors import (
+    MtGoxApiError,
+    MtGoxAuthenticationError,
+    MtGoxConnectionError,
+    MtGoxOrderRejectedError,
+    MtGoxOrderUnknownError,
+    MtGoxResponseError,
+    MtGoxTimeoutError,
+)
+from .models import (
+    AccountInfo,
+    ApiVersion,
+    CurrencyInfo,
+    Order,
+    OrderResult,
+    Side,
+    Ticker,
+)
+from .money import to_int_units
+from .nonce import NonceSource
+from .parsing import (
+    INVALID_NONCE_TOKEN,
+    decode_reply,
+    parse_account_info,
+    parse_currency_info,
+    parse_order_id,
+    parse_order_result,
+    parse_orders,
+    parse_ticker,
+)
+from .signing import decode_secret, encode_form, rest_sign, signed_message
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+_LOGGER = logging.getLogger(__name__)
+
+USER_AGENT = f"mtgox-home-assistant/0.1 aiohttp/{aiohttp.__version__}"
+_PAIR = re.compile(r"[A-Z]{6}")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+_V0_ITEM = "BTC"
+
+type FormParams = Sequence[tuple[str, str]]
+
+
+class MtGoxClient:
+    """Client of one API key on one Mt.Gox-compatible server.
+
+    Public data is fetched with GET; private calls are signed POSTs whose nonces
+    come from ``nonce_source`` (share one source between clients of one key).
+    Every failure is raised as a subclass of MtGoxError.
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        base_url: str,
+        api_key: str,
+        api_secret: str,
+        api_version: ApiVersion = ApiVersion.V1,
+        nonce_source: NonceSource | None = None,
+        request_timeout: float = 10.0,
+    ) -> None:
+        """Prepare a client; no request is made until a method is awaited.
+
+        ``base_url`` is the URL that ``0/``, ``1/`` and ``2/`` follow, such as
+        ``https://mtgox.com/api/``. Raises ValueError if ``api_secret`` is not
+        base64 or ``request_timeout`` is not positive.
+        """
+        if not request_timeout > 0:
+            raise ValueError("request_timeout must be positive")
+        self._session = session
+        self._base_url = base_url if base_url.endswith("/") else f"{base_url}/"
+        self._api_key = api_key
+        self._secret = decode_secret(api_secret)
+        self._version = ApiVersion(api_version)
+        self._nonces = nonce_source if nonce_source is not None else NonceSource()
+        self._request_timeout = request_timeout
+
+    def __repr__(self) -> str:
+        """Identify the client by server, version and the start of its key."""
+        return (
+            f"MtGoxClient(base_url={self._base_url!r}, "
+            f"api_version={self._version.name}, api_key={self._api_key[:8]!r}...)"
+        )
+
+    async def ticker(self, pair: str) -> Ticker:
+        """Return the ticker of a pair such as ``"BTCUSD"``."""
+        item, currency = _split_pair(pair)
+        match self._version:
+            case ApiVersion.V0:
+                _require_v0_item(item)
+                payload = await self._get(
+                    ApiVersion.V0, "data/ticker.php", {"Currency": currency}
+                )
+            case ApiVersion.V1:
+                payload = await self._get(ApiVersion.V1, f"{pair}/ticker")
+            case ApiVersion.V2:
+                payload = await self._get(ApiVersion.V2, f"{pair}/money/ticker")
+        return parse_ticker(self._version, pair, payload)
+
+    async def currency(self, currency: str) -> CurrencyInfo:
+        """Return what the exchange knows of a currency; MtGoxApiError if none.
+
+        v0 had no such call; a v0 client asks the v1 endpoint of the same server.
+        """
+        if not _CURRENCY.fullmatch(currency):
+            raise ValueError(f"not a currency code: {currency!r}")
+        if self._version is ApiVersion.V2:
+            payload = await self._get(
+                ApiVersion.V2, "money/currency", {"currency": currency}
+            )
+        else:
+            payload = await self._get(
+                ApiVersion.V1, "generic/currency", {"currency": currency}
+            )
+        return parse_currency_info(payload)
+
+    async def account_info(self) -> AccountInfo:
+        """Return the account: rights, wallets, fee and monthly volume."""
+        path = {
+            ApiVersion.V0: "info.php",
+            ApiVersion.V1: "generic/info",
+            ApiVersion.V2: "money/info",
+        }[self._version]
+        return parse_account_info(await self._post(self._version, path))
+
+    async def open_orders(self) -> list[Order]:
+        """Return the account's open orders on every pair."""
+        path = {
+            ApiVersion.V0: "getOrders.php",
+            ApiVersion.V1: "generic/orders",
+            ApiVersion.V2: "money/orders",
+        }[self._version]
+        return parse_orders(self._version, await self._post(self._version, path))
+
+    async def add_order(
+        self, pair: str, side: Side, amount: Decimal, price: Decimal | None = None
+    ) -> str:
+        """Place an order and return its oid; ``price`` None places a market order.
+
+        ``amount`` is in the item (BTC), ``price`` in the currency per item; both
+        must be positive and fit the currency's integer units exactly, else
+        ValueError is raised before anything is sent. Raises
+        MtGoxOrderRejectedError when the exchange refuses the order and
+        MtGoxOrderUnknownError when the request may have reached the exchange but
+        no usable reply came back.
+        """
+        item, currency = _split_pair(pair)
+        side = Side(side)
+        amount_int = _positive_units(amount, item, "amount")
+        price_int = None if price is None else _positive_units(price, currency, "price")
+        params: list[tuple[str, str]]
+        match self._version:
+            case ApiVersion.V0:
+                _require_v0_item(item)
+                path = "buyBTC.php" if side is Side.BID else "sellBTC.php"
+                # v0 takes decimal amounts; format(Decimal, "f") never goes via float.
+                params = [("amount", format(amount, "f")), ("Currency", currency)]
+                if price is not None:
+                    params.append(("price", format(price, "f")))
+            case ApiVersion.V1 | ApiVersion.V2:
+                path = (
+                    f"{pair}/order/add"
+                    if self._version is ApiVersion.V1
+                    else f"{pair}/money/order/add"
+                )
+                params = [("type", side.value), ("amount_int", str(amount_int))]
+                if price_int is not None:
+                    params.append(("price_int", str(price_int)))
+        try:
+            return parse_order_id(
+                self._version, await self._post(self._version, path, params)
+            )
+        except MtGoxAuthenticationError:
+            raise
+        except MtGoxApiError as err:
+            raise MtGoxOrderRejectedError(err.message, err.token) from err
+        except (MtGoxConnectionError, MtGoxResponseError) as err:
+            if isinstance(err.__cause__, aiohttp.ClientConnectorError):
+                raise  # The connection never opened: nothing was sent.
+            raise MtGoxOrderUnknownError(
+                f"{side.value} order on {pair} may or may not have been placed "
+                f"({err}); check the open orders before placing it again"
+            ) from err
+
+    async def cancel_order(self, pair: str, oid: str) -> None:
+        """Cancel an open order; MtGoxApiError if the exchange does not know it."""
+        _split_pair(pair)
+        match self._version:
+            case ApiVersion.V0:
+                path = "cancelOrder.php"
+            case ApiVersion.V1:
+                path = f"{pair}/order/cancel"
+            case ApiVersion.V2:
+                path = f"{pair}/money/order/cancel"
+        await self._post(self._version, path, [("oid", oid)])
+
+    async def order_result(self, side: Side, oid: str) -> OrderResult:
+        """Return how an order was filled.
+
+        v0 had no such call; a v0 client asks the v1 endpoint of the same server
+        (same key, same signature scheme).
+        """
+        params = [("type", Side(side).value), ("order", oid)]
+        if self._version is ApiVersion.V2:
+            payload = await self._post(ApiVersion.V2, "money/order/result", params)
+        else:
+            payload = await self._post(ApiVersion.V1, "generic/order/result", params)
+        return parse_order_result(payload)
+
+    async def _get(
+        self, version: ApiVersion, path: str, query: Mapping[str, str] | None = None
+    ) -> object:
+        return await self._request("GET", version, path, query=query)
+
+    async def _post(
+        self, version: ApiVersion, path: str, params: FormParams = ()
+    ) -> object:
+        # Holding the lock from nonce to reply keeps nonces arriving in order.
+        async with self._nonces.lock:
+            try:
+                return await self._signed_post(version, path, params)
+            except MtGoxAuthenticationError as err:
+                if err.token != INVALID_NONCE_TOKEN:
+                    raise
+            # Another client of this key used a higher nonce. The exchange checks
+            # the nonce before anything else, so one retry cannot act twice.
+            _LOGGER.debug("Stale nonce on POST %d/%s, retrying once", version, path)
+            self._nonces.skip_ahead()
+            return await self._signed_post(version, path, params)
+
+    async def _signed_post(
+        self, version: ApiVersion, path: str, params: FormParams
+    ) -> object:
+        body = encode_form(self._nonces.issue(), params)
+        headers = {
+            "Content-Type": _FORM_CONTENT_TYPE,
+            "Rest-Key": self._api_key,
+            "Rest-Sign": rest_sign(self._secret, signed_message(version, path, body)),
+        }
+        return await self._request(
+            "POST", version, path, body=body.encode(), headers=headers
+        )
+
+    async def _request(
+        self,
+        method: str,
+        version: ApiVersion,
+        path: str,
+        *,
+        query: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> object:
+        where = f"{method} {version:d}/{path}"
+        try:
+            async with (
+                asyncio.timeout(self._request_timeout),
+                self._session.request(
+                    method,
+                    f"{self._base_url}{version:d}/{path}",
+                    params=query,
+                    data=body,
+                    headers={"User-Agent": USER_AGENT, **(headers or {})},
+                ) as response,
+            ):
+                content = await response.read()
+        except TimeoutError as err:
+            raise MtGoxTimeoutError(
+                f"{where}: no reply within {self._request_timeout:g} s"
+            ) from err
+        except aiohttp.ClientError as err:
+            raise MtGoxConnectionError(f"{where}: {type(err).__name__}: {err}") from err
+        _LOGGER.debug("%s -> HTTP %d", where, response.status)
+        return decode_reply(
+            version,
+            response.status,
+            content,
+            retry_after=response.headers.get("Retry-After"),
+        )
+
+
+def _split_pair(pair: str) -> tuple[str, str]:
+    if not _PAIR.fullmatch(pair):
+        raise ValueError(f"not a pair such as 'BTCUSD': {pair!r}")
+    return pair[:3], pair[3:]
+
+
+def _require_v0_item(item: str) -> None:
+    if item != _V0_ITEM:
+        raise ValueError(f"API v0 only trades {_V0_ITEM}, not {item}")
+
+
+def _positive_units(amount: Decimal, currency: str, what: str) -> int:
+    units = to_int_units(amount, currency)
+    if units <= 0:
+        raise ValueError(f"{what} must be positive, got {amount}")
+    return units

@@ -1,0 +1,80 @@
+"""Errors raised by the Mt.Gox client; every one derives from MtGoxError.
+
+No message built here ever contains the API secret, a signature or a signed body.
+"""
+
+from __future__ import annotations
+
+
+class MtGoxError(Exception):
+    """Base class of every error the client raises."""
+
+
+class MtGoxConnectionError(MtGoxError):
+    """The exchange could not be reached or did not answer properly at HTTP level.
+
+    Network and DNS failures, refused or dropped connections, and HTTP 5xx replies
+    that carry no JSON error body.
+    """
+
+
+class MtGoxTimeoutError(MtGoxConnectionError):
+    """No complete reply arrived within the client's request timeout."""
+
+
+class MtGoxResponseError(MtGoxError):
+    """A reply arrived but could not be understood.
+
+    HTML where JSON was expected, truncated JSON, an unexpected shape, or the
+    exchange's plain-text "MySQL error, please retry later".
+    """
+
+
+class MtGoxRateLimitError(MtGoxError):
+    """The exchange's anti-DDoS filter blocked the request."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        """Store how many seconds the server asked us to wait, if it said."""
+        super().__init__(message, retry_after)
+        self.message = message
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        """Describe the block and the wait the server asked for."""
+        if self.retry_after is None:
+            return self.message
+        return f"{self.message} (retry after {self.retry_after:g} s)"
+
+
+class MtGoxApiError(MtGoxError):
+    """The exchange answered {"result": "error"} (or a v0 {"error": ...})."""
+
+    def __init__(self, message: str, token: str | None = None) -> None:
+        """Keep the exchange's message and its machine-readable token, if any."""
+        super().__init__(message, token)
+        self.message = message
+        self.token = token
+
+    def __str__(self) -> str:
+        """Show the exchange's message followed by its token."""
+        if self.token is None:
+            return self.message
+        return f"{self.message} [{self.token}]"
+
+
+class MtGoxAuthenticationError(MtGoxApiError):
+    """The key, the signature or the nonce was refused, or a right is missing."""
+
+
+class MtGoxOrderRejectedError(MtGoxApiError):
+    """The exchange refused to place the order (too small, not enough funds, ...)."""
+
+
+class MtGoxOrderUnknownError(MtGoxError):
+    """An order request was sent but its outcome is unknown.
+
+    Raised by add_order when the connection dropped, timed out or returned garbage
+    after the request may have reached the exchange. The order may or may not
+    exist: look at the open orders before placing it again. Never retried
+    automatically, because a retry could place the order twice.
+    """

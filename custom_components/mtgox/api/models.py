@@ -1,0 +1,132 @@
+"""Typed values returned by the Mt.Gox client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+    from decimal import Decimal
+
+
+class ApiVersion(IntEnum):
+    """Generation of the exchange's HTTP API: the path prefix after /api/."""
+
+    V0 = 0
+    V1 = 1
+    V2 = 2
+
+
+class Side(StrEnum):
+    """Side of an order, named as the exchange names it."""
+
+    BID = "bid"
+    """Buy the item (BTC) with the currency."""
+    ASK = "ask"
+    """Sell the item (BTC) for the currency."""
+
+
+@dataclass(frozen=True)
+class Ticker:
+    """Market summary of one pair; prices in ``currency``, volume in ``item``.
+
+    ``bid`` is the exchange's "buy" (best bid), ``ask`` its "sell" (best ask).
+    ``average`` is None when the server sends no "avg" (early v0 tickers);
+    ``updated`` is the server's "now", None when absent (always in v0).
+    """
+
+    pair: str
+    item: str
+    currency: str
+    last: Decimal
+    bid: Decimal
+    ask: Decimal
+    high: Decimal
+    low: Decimal
+    average: Decimal | None
+    vwap: Decimal
+    volume: Decimal
+    updated: datetime | None
+
+
+@dataclass(frozen=True)
+class Wallet:
+    """Balance of one currency, and how much of it open orders hold."""
+
+    currency: str
+    balance: Decimal
+    open_orders: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        """Return the balance not held by open orders."""
+        return self.balance - self.open_orders
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """The account behind an API key.
+
+    ``account_id`` is the exchange's "Id", ``login`` its "Login"; ``trade_fee`` is
+    a percentage (0.6 means 0.6 %); ``monthly_volume`` is in BTC.
+    """
+
+    account_id: str
+    login: str
+    rights: frozenset[str]
+    wallets: Mapping[str, Wallet]
+    trade_fee: Decimal
+    monthly_volume: Decimal
+
+
+@dataclass(frozen=True)
+class Order:
+    """One of the account's open orders; ``price`` is None for a market order."""
+
+    oid: str
+    pair: str
+    item: str
+    currency: str
+    side: Side
+    amount: Decimal
+    effective_amount: Decimal
+    price: Decimal | None
+    status: str
+    date: datetime
+
+
+@dataclass(frozen=True)
+class OrderTrade:
+    """One trade that filled part of an order; ``spent`` is in ``currency``."""
+
+    trade_id: str
+    amount: Decimal
+    price: Decimal
+    spent: Decimal
+    currency: str
+    date: datetime | None
+
+
+@dataclass(frozen=True)
+class OrderResult:
+    """How an order was filled; ``average_cost`` is None before any trade."""
+
+    order_id: str
+    trades: tuple[OrderTrade, ...]
+    total_amount: Decimal
+    total_spent: Decimal
+    average_cost: Decimal | None
+
+
+@dataclass(frozen=True)
+class CurrencyInfo:
+    """What the exchange says about one currency."""
+
+    currency: str
+    name: str
+    symbol: str
+    decimals: int
+    display_decimals: int

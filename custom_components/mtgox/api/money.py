@@ -1,0 +1,97 @@
+"""Exact money: the exchange's integer units and the currency object.
+
+The exchange counts every amount as an integer of the currency's smallest unit
+(``value_int``); the float-like ``value`` string is ignored because early servers
+padded it inconsistently. Amounts are ``Decimal`` and never pass through float.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from .errors import MtGoxResponseError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+DEFAULT_DECIMAL_PLACES = 5
+"""Decimal places of ``*_int`` units of every currency not in the table (1e5)."""
+
+DECIMAL_PLACES: Mapping[str, int] = {
+    "BTC": 8,
+    "LTC": 8,
+    "NMC": 8,
+    "JPY": 3,
+    "SEK": 3,
+}
+"""Currencies whose ``*_int`` units differ from the default 1e5."""
+
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+@dataclass(frozen=True)
+class Money:
+    """An exact amount of one currency."""
+
+    amount: Decimal
+    currency: str
+
+
+def decimal_places(currency: str) -> int:
+    """Return how many decimal places one ``*_int`` unit of the currency has."""
+    return DECIMAL_PLACES.get(currency.upper(), DEFAULT_DECIMAL_PLACES)
+
+
+def multiplier(currency: str) -> int:
+    """Return the number of ``*_int`` units in one whole unit of the currency."""
+    units: int = 10 ** decimal_places(currency)  # int ** int is Any to mypy
+    return units
+
+
+def from_int_units(value_int: int, currency: str) -> Decimal:
+    """Convert integer units to an exact Decimal with the currency's places."""
+    return _scaled_down(str(value_int), currency)
+
+
+def _scaled_down(digits: str, currency: str) -> Decimal:
+    # Built from a string so no context precision or rounding is ever involved,
+    # and without int(), which refuses strings of more than 4300 digits.
+    return Decimal(f"{digits}E-{decimal_places(currency)}")
+
+
+def to_int_units(amount: Decimal, currency: str) -> int:
+    """Convert an amount to integer units of the currency, exactly.
+
+    Raises ValueError when the amount is not finite or has more decimal places
+    than the currency's unit can hold, so nothing is ever silently rounded.
+    """
+    # A float would pass the arithmetic below with its binary error, hence the check.
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise ValueError(f"{currency} amount must be a finite Decimal, got {amount!r}")
+    numerator, denominator = amount.as_integer_ratio()
+    units, remainder = divmod(numerator * multiplier(currency), denominator)
+    if remainder:
+        raise ValueError(
+            f"{currency} amount {amount} has more than "
+            f"{decimal_places(currency)} decimal places"
+        )
+    return units
+
+
+def parse_money(co: Mapping[str, object]) -> Money:
+    """Parse a currency object from its ``value_int`` and ``currency`` fields.
+
+    Raises MtGoxResponseError when either field is missing or malformed.
+    """
+    currency = co.get("currency")
+    if not isinstance(currency, str) or not currency:
+        raise MtGoxResponseError(f"currency object without a currency: {co!r:.200}")
+    value_int = co.get("value_int")
+    if isinstance(value_int, str) and _INTEGER.fullmatch(value_int):
+        return Money(_scaled_down(value_int, currency), currency)
+    if isinstance(value_int, int) and not isinstance(value_int, bool):
+        return Money(from_int_units(value_int, currency), currency)
+    raise MtGoxResponseError(f"currency object without a valid value_int: {co!r:.200}")

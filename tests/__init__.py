@@ -1,0 +1,1 @@
+"""Tests of the Mt.Gox integration, its client library and the sandbox."""

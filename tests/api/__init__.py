@@ -1,0 +1,1 @@
+"""Tests of the Mt.Gox client library (custom_components.mtgox.api)."""

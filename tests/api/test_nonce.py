@@ -1,0 +1,125 @@
+"""NonceSource: strictly increasing, in order under concurrency, restart-safe."""
+
+from __future__ import annotations
+
+import asyncio
+from itertools import pairwise
+
+import pytest
+
+from custom_components.mtgox.api import NonceSource
+from custom_components.mtgox.api.nonce import SKIP_AHEAD_US
+
+
+class SettableClock:
+    """A microsecond clock the test moves by hand, backwards too."""
+
+    def __init__(self, now_us: int) -> None:
+        """Start at ``now_us``."""
+        self.now_us = now_us
+
+    def __call__(self) -> int:
+        """Return the time the test set."""
+        return self.now_us
+
+
+def test_issue_follows_the_clock_when_it_is_ahead() -> None:
+    clock = SettableClock(1_000_000)
+    source = NonceSource(clock_us=clock)
+
+    first = source.issue()
+    clock.now_us = 2_000_000
+    second = source.issue()
+
+    assert (first, second) == (1_000_000, 2_000_000)
+    assert source.high_water == 2_000_000
+
+
+def test_issue_stays_increasing_when_the_clock_stands_still() -> None:
+    source = NonceSource(clock_us=SettableClock(5))
+
+    assert [source.issue() for _ in range(4)] == [5, 6, 7, 8]
+
+
+def test_issue_stays_increasing_when_the_clock_is_set_back() -> None:
+    clock = SettableClock(10_000_000)
+    source = NonceSource(clock_us=clock)
+    before = source.issue()
+
+    clock.now_us = 3_000_000
+    after = [source.issue() for _ in range(3)]
+
+    assert after == [before + 1, before + 2, before + 3]
+
+
+def test_a_restart_resumes_above_the_persisted_high_water_mark() -> None:
+    persisted: list[int] = []
+    first_run = NonceSource(clock_us=SettableClock(100), on_change=persisted.append)
+    first_run.issue()
+    first_run.issue()
+
+    second_run = NonceSource(persisted[-1], clock_us=SettableClock(50))
+
+    assert persisted == [100, 101]
+    assert second_run.issue() == 102
+
+
+def test_on_change_reports_every_new_high_water_mark() -> None:
+    seen: list[int] = []
+    source = NonceSource(clock_us=SettableClock(7), on_change=seen.append)
+
+    source.issue()
+    source.skip_ahead()
+
+    assert seen == [7, 7 + SKIP_AHEAD_US]
+
+
+def test_skip_ahead_jumps_past_the_clock() -> None:
+    source = NonceSource(clock_us=SettableClock(1_000_000))
+
+    source.skip_ahead()
+
+    assert source.high_water == 1_000_000 + SKIP_AHEAD_US
+    assert source.issue() == 1_000_000 + SKIP_AHEAD_US + 1
+
+
+def test_skip_ahead_jumps_past_a_high_water_mark_ahead_of_the_clock() -> None:
+    source = NonceSource(50_000_000, clock_us=SettableClock(1_000_000))
+
+    source.skip_ahead()
+
+    assert source.high_water == 50_000_000 + SKIP_AHEAD_US
+
+
+def test_negative_high_water_is_refused() -> None:
+    with pytest.raises(ValueError, match="high_water"):
+        NonceSource(-1)
+
+
+def test_default_clock_is_the_wall_clock_in_microseconds() -> None:
+    nonce = NonceSource().issue()
+
+    # 2020-01-01 and 2100-01-01 in µs: the unit is microseconds, not ns or s.
+    assert 1_577_836_800_000_000 < nonce < 4_102_444_800_000_000
+
+
+async def test_nonces_reach_the_server_in_issue_order_under_concurrency() -> None:
+    """Tasks that interleave while holding the lock still send in nonce order."""
+    clock = SettableClock(1_000)
+    source = NonceSource(clock_us=clock)
+    sent: list[int] = []
+
+    async def signed_call(step_clock_back: bool) -> None:
+        async with source.lock:
+            nonce = source.issue()
+            if step_clock_back:
+                clock.now_us -= 500
+            # The round trip: other tasks run now but cannot take the lock.
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            sent.append(nonce)
+
+    await asyncio.gather(*(signed_call(step % 3 == 0) for step in range(60)))
+
+    assert len(sent) == 60
+    assert all(earlier < later for earlier, later in pairwise(sent))
