@@ -1,0 +1,239 @@
+"""Rest-Key / Rest-Sign, nonce and tonce over loopback HTTP (reference §1)."""
+
+import time
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from mtgox_sandbox.testing import Sandbox
+
+from .helpers import FORM, Caller, Reply, fresh_nonce, rest_sign
+
+IDENTIFICATION_REQUIRED = "Identification required to access private API"
+
+
+@pytest.fixture
+async def caller(sandbox: Sandbox) -> AsyncIterator[Caller]:
+    """Return a caller for the sandbox's funded key."""
+    async with aiohttp.ClientSession() as session:
+        yield Caller(session, sandbox.url, sandbox.key, sandbox.secret)
+
+
+def assert_login_error(reply: Reply, token: str) -> None:
+    """Check the 403 answer of a rejected private call."""
+    assert reply.status == 403
+    assert reply.json == {
+        "result": "error",
+        "error": IDENTIFICATION_REQUIRED,
+        "token": token,
+    }
+
+
+async def test_missing_key(caller: Caller) -> None:
+    """No Rest-Key: the attested error."""
+    reply = await caller.request(
+        "POST", "1/generic/info", body=b"nonce=1", headers=FORM
+    )
+    assert_login_error(reply, "login_error_missing_rest_key")
+
+
+async def test_unknown_key(caller: Caller) -> None:
+    """A key the exchange does not know."""
+    reply = await caller.signed(
+        "1/generic/info", key="00000000-0000-4000-8000-000000000000"
+    )
+    assert_login_error(reply, "login_error_invalid_rest_key")
+
+
+async def test_revoked_key(caller: Caller, sandbox: Sandbox) -> None:
+    """A revoked key is an unknown key."""
+    sandbox.exchange.revoke_key(sandbox.key)
+    assert_login_error(
+        await caller.signed("2/money/info"), "login_error_invalid_rest_key"
+    )
+
+
+@pytest.mark.parametrize("signature", ["AAAA", "not base64!", ""])
+async def test_wrong_signature(
+    caller: Caller, sandbox: Sandbox, signature: str
+) -> None:
+    """A wrong or malformed signature is refused and consumes no nonce."""
+    nonce = fresh_nonce()
+    reply = await caller.signed(
+        "1/generic/info", nonce=nonce, rest_sign_value=signature or " "
+    )
+    assert_login_error(reply, "login_error_invalid_rest_sign")
+    assert sandbox.account.nonce_high_water < nonce
+    assert (await caller.signed("1/generic/info", nonce=nonce)).status == 200
+
+
+async def test_signature_with_another_secret(caller: Caller) -> None:
+    """A well-formed signature made with the wrong secret is refused."""
+    body = f"nonce={fresh_nonce()}".encode()
+    wrong = rest_sign("c2VjcmV0", body)
+    reply = await caller.signed("1/generic/info", body=body, rest_sign_value=wrong)
+    assert_login_error(reply, "login_error_invalid_rest_sign")
+
+
+async def test_whitespace_inside_rest_sign(caller: Caller) -> None:
+    """Whitespace inside Rest-Sign (Perl wraps base64 every 76 characters) is ignored.
+
+    Line breaks themselves cannot cross HTTP (aiohttp's parser answers 400 to a
+    raw LF in a header), so spaces and tabs stand for them.
+    """
+    body = f"nonce={fresh_nonce()}".encode()
+    signature = rest_sign(caller.secret, body)
+    wrapped = f"{signature[:76]} \t{signature[76:]} "
+    reply = await caller.signed("1/generic/info", body=body, rest_sign_value=wrapped)
+    assert reply.status == 200
+
+
+async def test_raw_unencoded_body(caller: Caller) -> None:
+    """The signature covers the body exactly as sent, even if not URL-encoded."""
+    body = f"nonce={fresh_nonce()}&type=bid&amount=0.01&price=1 000".encode()
+    reply = await caller.signed("1/BTCUSD/order/add", body=body)
+    assert reply.json["result"] == "error"
+    assert reply.json["error"] != IDENTIFICATION_REQUIRED
+
+
+async def test_v1_signature_on_a_v2_call(caller: Caller) -> None:
+    """v2 signs the path too, so a body-only signature is refused."""
+    body = f"nonce={fresh_nonce()}".encode()
+    reply = await caller.signed(
+        "2/money/info", body=body, rest_sign_value=rest_sign(caller.secret, body)
+    )
+    assert_login_error(reply, "login_error_invalid_rest_sign")
+
+
+async def test_v2_signature_covers_the_pair(caller: Caller) -> None:
+    """A v2 signature for one path does not authorise another."""
+    body = f"nonce={fresh_nonce()}".encode()
+    other = rest_sign(caller.secret, b"BTCEUR/money/info\0" + body)
+    reply = await caller.signed("2/BTCUSD/money/info", body=body, rest_sign_value=other)
+    assert_login_error(reply, "login_error_invalid_rest_sign")
+
+
+async def test_replayed_nonce(caller: Caller) -> None:
+    """The same nonce twice: the second is stale."""
+    nonce = fresh_nonce()
+    assert (await caller.signed("1/generic/info", nonce=nonce)).status == 200
+    assert_login_error(
+        await caller.signed("1/generic/info", nonce=nonce), "login_error_invalid_nonce"
+    )
+    assert_login_error(
+        await caller.signed("2/money/info", nonce=nonce - 1),
+        "login_error_invalid_nonce",
+    )
+
+
+@pytest.mark.parametrize("nonce", ["", "abc", "-5", str(2**63 + 1)])
+async def test_malformed_nonce(caller: Caller, nonce: str) -> None:
+    """Missing, non-numeric, negative and over-64-bit nonces are refused."""
+    reply = await caller.signed("1/generic/info", body=f"nonce={nonce}".encode())
+    assert_login_error(reply, "login_error_invalid_nonce")
+
+
+async def test_any_increasing_nonce_works(caller: Caller, sandbox: Sandbox) -> None:
+    """Only monotonicity matters (JV used System.nanoTime())."""
+    high = sandbox.account.nonce_high_water
+    assert (await caller.signed("1/generic/info", nonce=high + 1)).status == 200
+    assert (await caller.signed("1/generic/info", nonce=2**63)).status == 200
+    assert sandbox.account.nonce_high_water == 2**63
+
+
+async def test_rejected_request_keeps_the_high_water_mark(
+    caller: Caller, sandbox: Sandbox
+) -> None:
+    """A request refused for missing rights does not consume its nonce."""
+    sandbox.exchange.set_rights(sandbox.key, ["trade"])
+    nonce = fresh_nonce()
+    assert_login_error(
+        await caller.signed("1/generic/info", nonce=nonce),
+        "login_error_insufficient_rights",
+    )
+    assert sandbox.account.nonce_high_water < nonce
+
+
+@pytest.mark.parametrize(
+    ("rights", "path", "params"),
+    [
+        (["trade"], "1/generic/info", {}),
+        (["trade"], "2/money/orders", {}),
+        (["trade"], "2/money/idkey", {}),
+        (["trade"], "2/money/wallet/history", {"currency": "BTC"}),
+        (
+            ["get_info"],
+            "2/BTCUSD/money/order/add",
+            {"type": "bid", "amount_int": 1_000_000},
+        ),
+        (["get_info"], "1/BTCUSD/order/cancel", {"oid": "x"}),
+        (["deposit"], "2/money/order/result", {"type": "bid", "order": "x"}),
+        (["get_info"], "0/buyBTC.php", {"amount": "1"}),
+    ],
+)
+async def test_missing_rights(
+    caller: Caller,
+    sandbox: Sandbox,
+    rights: list[str],
+    path: str,
+    params: dict[str, object],
+) -> None:
+    """Each private call needs its right; without it, a 403."""
+    sandbox.exchange.set_rights(sandbox.key, rights)
+    reply = await caller.signed(path, params)
+    assert reply.status == 403
+    if not path.startswith("0/"):
+        assert reply.json["token"] == "login_error_insufficient_rights"
+
+
+async def test_order_result_accepts_either_right(
+    caller: Caller, sandbox: Sandbox
+) -> None:
+    """order/result needs get_info or trade (KAR)."""
+    sandbox.exchange.set_rights(sandbox.key, ["trade"])
+    reply = await caller.signed("2/money/order/result", {"type": "bid", "order": "x"})
+    assert reply.json["error"] == "Order not found"
+
+
+def now_us() -> int:
+    """Return the test's clock in µs."""
+    return time.time_ns() // 1000
+
+
+async def test_tonce_window(caller: Caller) -> None:
+    """A tonce within ±10 s is accepted; outside it is refused."""
+    for offset_s in (-9, 9):
+        reply = await caller.signed(
+            "2/money/info", body=f"tonce={now_us() + offset_s * 1_000_000}".encode()
+        )
+        assert reply.status == 200
+    for offset_s in (-11, 11):
+        reply = await caller.signed(
+            "2/money/info", body=f"tonce={now_us() + offset_s * 1_000_000}".encode()
+        )
+        assert_login_error(reply, "login_error_invalid_nonce")
+
+
+async def test_tonce_reuse_and_order(caller: Caller, sandbox: Sandbox) -> None:
+    """Tonces may arrive out of order but never twice; they leave the nonce alone."""
+    later, earlier = now_us(), now_us() - 1_000_000
+    assert (
+        await caller.signed("1/generic/info", body=f"tonce={later}".encode())
+    ).status == 200
+    assert (
+        await caller.signed("1/generic/info", body=f"tonce={earlier}".encode())
+    ).status == 200
+    reply = await caller.signed("1/generic/info", body=f"tonce={later}".encode())
+    assert_login_error(reply, "login_error_invalid_nonce")
+    assert sandbox.account.nonce_high_water == 0
+
+
+async def test_v0_errors_are_bare(caller: Caller) -> None:
+    """v0 errors have only an ``error`` key; a missing key is "Not logged in."."""
+    reply = await caller.request("POST", "0/info.php", body=b"nonce=1", headers=FORM)
+    assert reply.status == 403
+    assert reply.json == {"error": "Not logged in."}
+    await caller.signed("0/info.php", nonce=5)
+    stale = await caller.signed("0/info.php", nonce=5)
+    assert stale.json == {"error": IDENTIFICATION_REQUIRED}
