@@ -41,6 +41,8 @@ Rules where the Mt.Gox reference is silent (documented here, tested in
   trader are ordinary accounts funded once at construction.  User funds are
   transfers from the bank (``withdraw`` on the bank, ``deposit`` for the user),
   so :meth:`Exchange.totals` never changes after construction.
+* **Monthly_Volume** counts every BTC the account has traded, as buyer or
+  seller, since it opened; there is no monthly reset.
 * **History** keeps the newest :data:`HISTORY_LIMIT` entries per user wallet
   (:data:`HOUSE_HISTORY_LIMIT` per house wallet); entry indexes keep counting.
 """
@@ -930,26 +932,32 @@ class Exchange:
             )
             self._accounts[order.account_index].monthly_volume_int += amount_int
         deal = f"[tid:{tid}] {_plain_display(amount_int, BASE)} at {_plain_display(price_int, quote)}"
-        for order, kind, paid, got_kind, got, code in (
-            (buyer, "spent", value_int, "in", amount_int, BASE),
-            (seller, "out", amount_int, "earned", value_int, quote),
-        ):
-            info = f"BTC {'bought' if order is buyer else 'sold'}: {deal}"
-            ref = HistoryTrade(order.oid, tid, amount_int, properties)
-            self._release(order, paid)
-            self._post(self._reserve_wallet(order), kind, -paid, info, date, ref)
-            self._credit(
-                self._accounts[order.account_index],
-                code,
-                got_kind,
-                got,
-                info,
-                date,
-                ref,
-            )
+        bought, sold = f"BTC bought: {deal}", f"BTC sold: {deal}"
+        buyer_ref = HistoryTrade(buyer.oid, tid, amount_int, properties)
+        seller_ref = HistoryTrade(seller.oid, tid, amount_int, properties)
+        self._pay(buyer, "spent", value_int, bought, date, buyer_ref)
+        self._pay(seller, "out", amount_int, sold, date, seller_ref)
+        buyer_account = self._accounts[buyer.account_index]
+        seller_account = self._accounts[seller.account_index]
+        self._credit(buyer_account, BASE, "in", amount_int, bought, date, buyer_ref)
+        self._credit(seller_account, quote, "earned", value_int, sold, date, seller_ref)
         if buyer.price_int is not None:
+            # A fill below the bid's limit, or rounding, leaves a surplus to free.
             still_needed = buyer.amount_int * buyer.price_int // BTC_MULTIPLIER
             self._release(buyer, buyer.reserved_int - still_needed)
+
+    def _pay(
+        self,
+        order: Order,
+        kind: str,
+        value_int: int,
+        info: str,
+        date: int,
+        trade: HistoryTrade,
+    ) -> None:
+        """Pay part of a trade out of the order's reserve."""
+        self._release(order, value_int)
+        self._post(self._reserve_wallet(order), kind, -value_int, info, date, trade)
 
     def _credit(
         self,
