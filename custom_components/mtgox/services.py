@@ -48,6 +48,7 @@ from .api.money import decimal_places
 from .const import BITCOIN, DOMAIN, LOGGER, MIN_ORDER_AMOUNT, RIGHT_TRADE
 
 if TYPE_CHECKING:
+    from homeassistant.helpers.typing import VolSchemaType
     from homeassistant.util.json import JsonObjectType
 
     from .api import MtGoxClient, Order
@@ -400,24 +401,29 @@ def _admin_only(hass: HomeAssistant, handler: ServiceHandler) -> ServiceHandler:
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
-    """Register the order actions, once for every Mt.Gox config entry."""
+    """Register the order actions, once for every Mt.Gox config entry.
+
+    The schemas are cast because from Home Assistant 2026.9 on ``voluptuous``
+    is probatio's stand-in at run time, while type checkers still see the real
+    voluptuous package installed beside it.
+    """
     hass.services.async_register(
         DOMAIN,
         SERVICE_PLACE_ORDER,
         _admin_only(hass, _async_place_order),
-        schema=PLACE_ORDER_SCHEMA,
+        schema=cast("VolSchemaType", PLACE_ORDER_SCHEMA),
         supports_response=SupportsResponse.OPTIONAL,
     )
     hass.services.async_register(
         DOMAIN,
         SERVICE_CANCEL_ORDER,
         _admin_only(hass, _async_cancel_order),
-        schema=CANCEL_ORDER_SCHEMA,
+        schema=cast("VolSchemaType", CANCEL_ORDER_SCHEMA),
     )
     hass.services.async_register(
         DOMAIN,
         SERVICE_GET_ORDERS,
         _admin_only(hass, _async_get_orders),
-        schema=ENTRY_SCHEMA,
+        schema=cast("VolSchemaType", ENTRY_SCHEMA),
         supports_response=SupportsResponse.ONLY,
     )
