@@ -14,7 +14,7 @@ free port and yields a :class:`mtgox_sandbox.testing.Sandbox`:
 
 The cache and the rate limit are off and the market is still, so tests see
 exactly what they did; tests that need them switch them on.  The admin
-endpoint is on, with the token in ``SANDBOX_ADMIN_TOKEN``.
+endpoint is on; its token is ``sandbox.server.admin_token``.
 """
 
 from collections.abc import AsyncIterator

@@ -1,0 +1,89 @@
+"""``python -m mtgox_sandbox`` as a real subprocess on a free loopback port."""
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from mtgox_sandbox.__main__ import build_parser, parse_account
+
+from .helpers import Caller
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+async def test_demo_account_answers_a_signed_call(
+    tmp_path: Path, socket_enabled: None
+) -> None:
+    """The printed URL, key and secret work; SIGTERM stops the process cleanly."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "mtgox_sandbox",
+        "--port",
+        "0",
+        "--market-interval",
+        "0",
+        "--state",
+        str(tmp_path / "state.json"),
+        cwd=REPOSITORY,
+        env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        printed: dict[str, str] = {}
+        async with asyncio.timeout(20):
+            while len(printed) < 3:
+                name, _, value = (
+                    (await process.stdout.readline()).decode().partition(": ")
+                )
+                printed[name] = value.strip()
+        assert printed["url"].startswith("http://127.0.0.1:")
+        assert printed["url"].endswith("/api/")
+        async with aiohttp.ClientSession() as session:
+            caller = Caller(session, printed["url"], printed["key"], printed["secret"])
+            info = await caller.data("2/money/info")
+        assert info["Rights"] == ["deposit", "get_info", "trade"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert await process.wait() == 0
+
+
+def test_account_option() -> None:
+    """``--account KEY:SECRET:RIGHTS`` is parsed and checked."""
+    key = "6f3b5a52-1d55-4a6e-9c55-8d1f0b5e2a10"
+    options = build_parser().parse_args(
+        ["--account", f"{key}:c2VjcmV0:get_info, trade"]
+    )
+    [credentials] = options.account
+    assert (credentials.key, credentials.secret, credentials.rights) == (
+        key,
+        "c2VjcmV0",
+        ("get_info", "trade"),
+    )
+    for bad in (
+        "no-colons",
+        "not-a-uuid:c2VjcmV0:trade",
+        f"{key}:!!:trade",
+        f"{key}:c2VjcmV0:",
+    ):
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse_account(bad)
+
+
+def test_defaults() -> None:
+    """Loopback, port 8099, the 10-second cache and the market on."""
+    options = build_parser().parse_args([])
+    assert (options.host, options.port, options.cache_seconds) == (
+        "127.0.0.1",
+        8099,
+        10.0,
+    )
+    assert options.market_interval > 0
+    assert options.admin_token is None

@@ -1,0 +1,92 @@
+"""The state file: written after every change, loaded at start, market ticks included."""
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from mtgox_sandbox import store
+from mtgox_sandbox.auth import new_credentials
+from mtgox_sandbox.testing import Credentials, running_sandbox
+
+from .helpers import Caller, fresh_nonce
+
+RESTING_ASK = {"type": "ask", "amount_int": 1_000_000, "price_int": 500_000_000}
+
+
+def saved_account(path: Path, key: str) -> dict[str, Any]:
+    """Return the account of ``key`` as the state file holds it right now."""
+    state = store.load_state(path)
+    assert state is not None
+    [account] = [item for item in state["accounts"] if item["key"] == key]
+    assert isinstance(account, dict)
+    return account
+
+
+async def test_restart_keeps_orders_and_nonces(
+    tmp_path: Path, socket_enabled: None
+) -> None:
+    """Orders and the nonce high-water mark survive a restart."""
+    path = tmp_path / "state.json"
+    credentials = Credentials(*new_credentials())
+    nonce = fresh_nonce()
+    async with (
+        running_sandbox(state_path=path, accounts=[credentials], rate_limit=0) as first,
+        aiohttp.ClientSession() as session,
+    ):
+        caller = Caller(session, first.url, credentials.key, credentials.secret)
+        reply = await caller.signed(
+            "2/BTCUSD/money/order/add", RESTING_ASK, nonce=nonce
+        )
+        oid = reply.json["data"]
+        # Written before the answer: a SIGKILL now would lose nothing.
+        assert saved_account(path, credentials.key)["nonce_high_water"] == nonce
+    async with (
+        running_sandbox(
+            state_path=path, accounts=[credentials], rate_limit=0
+        ) as second,
+        aiohttp.ClientSession() as session,
+    ):
+        caller = Caller(session, second.url, credentials.key, credentials.secret)
+        stale = await caller.signed("2/money/orders", nonce=nonce)
+        assert stale.json["token"] == "login_error_invalid_nonce"
+        assert [order["oid"] for order in await caller.data("2/money/orders")] == [oid]
+
+
+async def test_rejected_requests_do_not_touch_the_file(
+    tmp_path: Path, socket_enabled: None
+) -> None:
+    """A refused signature leaves the saved high-water mark alone."""
+    path = tmp_path / "state.json"
+    async with (
+        running_sandbox(state_path=path, rate_limit=0) as sandbox,
+        aiohttp.ClientSession() as session,
+    ):
+        caller = Caller(session, sandbox.url, sandbox.key, sandbox.secret)
+        await caller.signed("1/generic/info", rest_sign_value="AAAA")
+        assert saved_account(path, sandbox.key)["nonce_high_water"] == 0
+
+
+async def test_restart_without_accounts_reuses_the_demo_key(
+    tmp_path: Path, socket_enabled: None
+) -> None:
+    """The demo key of a saved state is served again, not replaced."""
+    path = tmp_path / "state.json"
+    async with running_sandbox(state_path=path, rate_limit=0) as first:
+        key = first.key
+    async with running_sandbox(state_path=path, rate_limit=0) as second:
+        assert second.key == key
+        assert len([a for a in second.exchange.accounts if a.key]) == 1
+
+
+async def test_market_ticks_are_persisted(tmp_path: Path, socket_enabled: None) -> None:
+    """The background market moves the engine and saves each tick."""
+    path = tmp_path / "state.json"
+    async with running_sandbox(state_path=path, rate_limit=0, market_interval=0.02):
+        before = store.load_state(path)
+        assert before is not None
+        await asyncio.sleep(0.2)
+        after = store.load_state(path)
+        assert after is not None
+        assert after["rng"] != before["rng"]
