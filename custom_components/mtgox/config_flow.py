@@ -268,6 +268,11 @@ async def _async_read_account(
         raise InvalidInputError("base", "unknown") from err
 
 
+def _exact_text(number: float) -> str:
+    """Write a form's number as the shortest exact decimal: 0.1 as "0.1", 2.0 as "2"."""
+    return format(Decimal(str(number)).normalize(), "f")
+
+
 class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle a config flow for a Mt.Gox account."""
 
@@ -391,10 +396,7 @@ class MtGoxOptionsFlow(OptionsFlow):
             options = {
                 **user_input,
                 CONF_UPDATE_INTERVAL: int(user_input[CONF_UPDATE_INTERVAL]),
-                # Through str, a float like 0.1 becomes exactly 0.1.
-                CONF_MAX_ORDER_AMOUNT: str(
-                    Decimal(str(user_input[CONF_MAX_ORDER_AMOUNT]))
-                ),
+                CONF_MAX_ORDER_AMOUNT: _exact_text(user_input[CONF_MAX_ORDER_AMOUNT]),
             }
             try:
                 await self._async_check_pairs(options)

@@ -1,0 +1,210 @@
+"""Tests of the Mt.Gox coordinator: requests, failures, back-off and recovery.
+
+Each test asks for ``freezer`` before ``init_integration``: the clock must be
+frozen before the first refresh schedules the next one.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.mtgox.const import CONF_PAIRS, DOMAIN
+from mtgox_sandbox.faults import FaultKind
+from mtgox_sandbox.testing import Sandbox
+
+from . import state_of
+
+PRICE = "sensor.bitcoin_usd_price"
+EURO_PRICE = "sensor.bitcoin_eur_price"
+BALANCE = "sensor.mt_gox_btc_balance"
+
+
+async def tick(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 30
+) -> None:
+    """Let the clock run to the next refresh and wait for its requests."""
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    # Scheduled refreshes run as background tasks.
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_requests_per_refresh(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+) -> None:
+    """One ticker per pair, one account info and one order list per refresh."""
+    sandbox.counters.clear()
+    # Refreshes fall on whole seconds, 29 to 31 s after the last one.
+    await tick(hass, freezer, 28)
+    assert not sandbox.counters
+
+    await tick(hass, freezer, 3)
+    assert sandbox.counters == {"1:ticker": 2, "1:info": 1, "1:orders": 1}
+
+
+async def test_failure_and_recovery(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Entities go unavailable with one log line, and come back with another."""
+    fault = sandbox.faults.add(FaultKind.HTML, path="*", status=502)
+    await tick(hass, freezer)
+    await tick(hass, freezer)
+    assert state_of(hass, PRICE) == STATE_UNAVAILABLE
+    assert state_of(hass, BALANCE) == STATE_UNAVAILABLE
+    assert caplog.text.count("Error fetching mtgox data") == 1
+    assert "Could not reach the exchange" in caplog.text
+    # The coordinator's own line is the only one: no pair is reported apart.
+    assert "Ticker of" not in caplog.text
+
+    sandbox.faults.remove(fault.id)
+    await tick(hass, freezer)
+    await tick(hass, freezer)
+    assert state_of(hass, PRICE) == "800.00000"
+    assert state_of(hass, BALANCE) == "10.00000000"
+    assert caplog.text.count("Fetching mtgox data recovered") == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        (
+            {"kind": FaultKind.MYSQL_ERROR},
+            "The exchange sent a response that could not be understood",
+        ),
+        (
+            {"kind": FaultKind.STATUS, "status": 500},
+            "The exchange reported an error: ",
+        ),
+        ({"kind": FaultKind.DROP}, "Could not reach the exchange"),
+    ],
+)
+async def test_account_failures(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    fault: dict[str, Any],
+    message: str,
+) -> None:
+    """A failing private call fails the refresh with a translated reason."""
+    sandbox.faults.add(path="1/generic/info", count=1, **fault)
+    await tick(hass, freezer)
+    assert state_of(hass, PRICE) == STATE_UNAVAILABLE
+    assert f"Error fetching mtgox data: {message}" in caplog.text
+
+
+async def test_one_bad_pair(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A pair whose ticker fails goes unavailable alone, logged once each way."""
+    fault = sandbox.faults.add(FaultKind.STATUS, path="1/BTCEUR/ticker", status=500)
+    await tick(hass, freezer)
+    await tick(hass, freezer)
+    assert state_of(hass, EURO_PRICE) == STATE_UNAVAILABLE
+    assert state_of(hass, PRICE) == "800.00000"
+    assert state_of(hass, BALANCE) == "10.00000000"
+    assert caplog.text.count("Ticker of BTCEUR unavailable") == 1
+    assert init_integration.runtime_data.coordinator.last_update_success
+
+    sandbox.faults.remove(fault.id)
+    await tick(hass, freezer)
+    await tick(hass, freezer)
+    assert state_of(hass, EURO_PRICE) == "590.00000"
+    assert caplog.text.count("Ticker of BTCEUR recovered") == 1
+
+
+async def test_rate_limit_backs_off(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A block stops every request for as long as the exchange asked."""
+    coordinator = init_integration.runtime_data.coordinator
+    limiter = sandbox.server.limiter
+    limiter.limit, limiter.window, limiter.block_seconds = 1, 60, 100
+    await tick(hass, freezer)
+    assert state_of(hass, PRICE) == STATE_UNAVAILABLE
+    error = coordinator.last_exception
+    assert error is not None
+    assert error.translation_key == "rate_limited"
+    assert error.retry_after == 100
+
+    # Nothing is asked while blocked, whatever the schedule says.
+    sandbox.counters.clear()
+    await tick(hass, freezer, 30)
+    await tick(hass, freezer, 30)
+    assert not sandbox.counters
+    assert state_of(hass, PRICE) == STATE_UNAVAILABLE
+
+    limiter.reset()
+    limiter.limit = 0
+    await tick(hass, freezer, 41)
+    await tick(hass, freezer, 30)
+    assert sandbox.counters["1:info"] >= 1
+    assert state_of(hass, PRICE) == "800.00000"
+
+
+async def test_blocked_ticker_blocks_refresh(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A block met on a public call holds back the private ones too."""
+    sandbox.faults.add(FaultKind.HTML, path="1/BTCUSD/ticker", status=429, count=1)
+    await tick(hass, freezer)
+    assert state_of(hass, BALANCE) == STATE_UNAVAILABLE
+
+
+async def test_rejected_key_starts_reauth(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A key revoked while running asks the user for a new one."""
+    sandbox.exchange.revoke_key(sandbox.key)
+    await tick(hass, freezer)
+
+    assert state_of(hass, PRICE) == STATE_UNAVAILABLE
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert flows[0]["context"]["entry_id"] == init_integration.entry_id
+
+
+async def test_unexpected_error_is_not_a_pair_failure(
+    hass: HomeAssistant,
+    caplog: pytest.LogCaptureFixture,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A bug (here a malformed pair in the options) surfaces as an error."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry, options={**mock_config_entry.options, CONF_PAIRS: ["BTC"]}
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert "Unexpected error fetching mtgox data" in caplog.text
+    assert "not a pair such as 'BTCUSD'" in caplog.text

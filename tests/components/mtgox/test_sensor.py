@@ -1,0 +1,173 @@
+"""Tests of the Mt.Gox sensors: entities, exact states, wallets and pairs."""
+
+from datetime import timedelta
+
+import pytest
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
+    MockConfigEntry,
+    async_fire_time_changed,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.mtgox.const import (
+    CONF_MAX_ORDER_AMOUNT,
+    CONF_PAIRS,
+    CONF_VALUATION_CURRENCY,
+    DOMAIN,
+)
+from mtgox_sandbox.testing import Sandbox
+
+from . import state_of
+
+PORTFOLIO = "sensor.mt_gox_portfolio_value"
+
+
+async def setup_entry(
+    hass: HomeAssistant, entry: MockConfigEntry, **options: object
+) -> None:
+    """Set an entry up with some options changed."""
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, options={**entry.options, **options})
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_sensors(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Every pair, wallet and account sensor, with its exact state."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+
+
+async def test_niche_sensors_disabled(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    init_integration: MockConfigEntry,
+) -> None:
+    """Average, VWAP and volume start disabled; the prices do not."""
+    disabled = {
+        entry.entity_id
+        for entry in er.async_entries_for_config_entry(
+            entity_registry, init_integration.entry_id
+        )
+        if entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    }
+    assert disabled == {
+        f"sensor.bitcoin_{currency}_{name}"
+        for currency in ("usd", "eur")
+        for name in ("24h_average", "24h_volume_weighted_average", "24h_volume")
+    }
+
+
+@pytest.mark.parametrize(
+    ("valuation", "value", "unit"),
+    [
+        # 10 BTC at 800, 10000 USD, 8000 EUR at 800/590, 1000000 JPY at
+        # 800/82000 and 6000 GBP at 800/490, in the currency's smallest unit.
+        ("USD", "48399.47356", "USD"),
+        # 10 + 10000/800 + 8000/590 + 1000000/82000 + 6000/490 bitcoins.
+        ("BTC", "60.49934194", "BTC"),
+    ],
+)
+async def test_portfolio_value(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    valuation: str,
+    value: str,
+    unit: str,
+) -> None:
+    """Every wallet is valued at the last price, through bitcoin."""
+    await setup_entry(
+        hass,
+        mock_config_entry,
+        **{
+            CONF_PAIRS: ["BTCUSD", "BTCEUR", "BTCJPY", "BTCGBP"],
+            CONF_VALUATION_CURRENCY: valuation,
+        },
+    )
+    state = hass.states.get(PORTFOLIO)
+    assert state is not None
+    assert state.state == value
+    assert state.attributes["unit_of_measurement"] == unit
+
+
+async def test_portfolio_value_unknown_without_rate(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """JPY and GBP are held but their pairs are not tracked: no value, no guess."""
+    assert state_of(hass, PORTFOLIO) == STATE_UNKNOWN
+
+
+async def test_portfolio_value_counts_empty_wallets_without_rate(
+    hass: HomeAssistant, sandbox: Sandbox, mock_config_entry: MockConfigEntry
+) -> None:
+    """An empty wallet needs no rate: 10 BTC at 800 plus 10000 USD."""
+    for currency in ("EUR", "JPY", "GBP"):
+        sandbox.account.wallets.pop(currency)
+    await setup_entry(hass, mock_config_entry, **{CONF_PAIRS: ["BTCUSD"]})
+    sandbox.account.wallets["EUR"] = type(sandbox.account.wallets["USD"])("EUR")
+    await mock_config_entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert state_of(hass, "sensor.mt_gox_eur_balance") == "0.00000"
+    assert state_of(hass, PORTFOLIO) == "18000.00000"
+
+
+async def test_wallets_come_and_go(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A wallet opened later gets sensors; one that disappears goes unavailable."""
+    pound_wallet = sandbox.account.wallets.pop("GBP")
+    await setup_entry(hass, mock_config_entry)
+    assert hass.states.get("sensor.mt_gox_gbp_balance") is None
+
+    sandbox.account.wallets["GBP"] = pound_wallet
+    yen_wallet = sandbox.account.wallets.pop("JPY")
+    freezer.tick(timedelta(seconds=31))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert state_of(hass, "sensor.mt_gox_gbp_balance") == "6000.00000"
+    assert state_of(hass, "sensor.mt_gox_gbp_available") == "6000.00000"
+    assert state_of(hass, "sensor.mt_gox_jpy_balance") == STATE_UNAVAILABLE
+    assert yen_wallet.currency == "JPY"
+
+
+async def test_removed_pair_loses_its_device(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A pair dropped from the options takes its device and entities along."""
+    euro_device = (DOMAIN, f"{sandbox.account.id}_BTCEUR")
+    assert device_registry.async_get_device(identifiers={euro_device}) is not None
+    assert entity_registry.async_get("sensor.bitcoin_eur_price") is not None
+
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            **init_integration.options,
+            CONF_PAIRS: ["BTCUSD"],
+            CONF_MAX_ORDER_AMOUNT: 1,
+        },
+    )
+    await hass.async_block_till_done()
+
+    assert device_registry.async_get_device(identifiers={euro_device}) is None
+    assert entity_registry.async_get("sensor.bitcoin_eur_price") is None
+    assert state_of(hass, "sensor.bitcoin_usd_price") == "800.00000"
