@@ -14,7 +14,12 @@ from homeassistant.exceptions import (
     Unauthorized,
     UnknownUser,
 )
-from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
+from homeassistant.helpers import selector
+from homeassistant.helpers.service import async_get_all_descriptions
+from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
+    MockConfigEntry,
+    MockUser,
+)
 
 from custom_components.mtgox.const import CONF_PAIRS, DOMAIN
 from custom_components.mtgox.coordinator import MtGoxConfigEntry
@@ -32,11 +37,11 @@ from mtgox_sandbox.testing import Sandbox
 ORDER_ADD = "1:order/add"
 """Counter of the sandbox's order/add requests (the entry speaks API v1)."""
 
-ENGLISH_EXCEPTIONS: dict[str, dict[str, str]] = json.loads(
+ENGLISH: dict[str, Any] = json.loads(
     (
         Path(__file__).parents[3] / "custom_components/mtgox/translations/en.json"
     ).read_text(encoding="utf-8")
-)["exceptions"]
+)
 
 LIMIT_BUY: dict[str, Any] = {"side": "buy", "amount": "0.5", "price": "100"}
 """A bid far below the market makers' asks (about 800 USD), so it rests."""
@@ -75,7 +80,7 @@ def assert_translated(
     assert err.translation_key == translation_key
     if placeholders is not None:
         assert err.translation_placeholders == placeholders
-    template = ENGLISH_EXCEPTIONS[translation_key]["message"]
+    template = ENGLISH["exceptions"][translation_key]["message"]
     assert str(err) == template.rstrip(".").format(
         **(err.translation_placeholders or {})
     )
@@ -95,6 +100,39 @@ async def test_actions_outlive_the_entries(
 
     for service in (SERVICE_PLACE_ORDER, SERVICE_CANCEL_ORDER, SERVICE_GET_ORDERS):
         assert hass.services.has_service(DOMAIN, service)
+
+
+async def test_actions_are_documented(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Every field has a valid selector, a translated name and a description."""
+    descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
+    translations = ENGLISH["services"]
+
+    assert {
+        service: (
+            sorted(description["fields"]),
+            description.get("response"),
+        )
+        for service, description in descriptions.items()
+    } == {
+        SERVICE_PLACE_ORDER: (
+            ["amount", "config_entry_id", "pair", "price", "side"],
+            {"optional": True},
+        ),
+        SERVICE_CANCEL_ORDER: (["config_entry_id", "order_id"], None),
+        SERVICE_GET_ORDERS: (["config_entry_id"], {"optional": False}),
+    }
+    for service, description in descriptions.items():
+        assert translations[service]["name"]
+        assert translations[service]["description"]
+        for field, field_description in description["fields"].items():
+            selector.selector(field_description["selector"])
+            assert translations[service]["fields"][field]["name"]
+            assert translations[service]["fields"][field]["description"]
+    side = descriptions[SERVICE_PLACE_ORDER]["fields"]["side"]["selector"]["select"]
+    side_names = ENGLISH["selector"][side["translation_key"]]["options"]
+    assert sorted(side_names) == sorted(side["options"]) == ["buy", "sell"]
 
 
 @pytest.mark.parametrize(
