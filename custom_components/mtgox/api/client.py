@@ -236,10 +236,13 @@ class MtGoxClient:
             try:
                 return await self._signed_post(version, path, params)
             except MtGoxAuthenticationError as err:
-                if err.token != INVALID_NONCE_TOKEN:
+                # v0 error bodies carry no token, so there a stale nonce looks
+                # like any other login error; retrying those once costs one call.
+                if err.token not in (INVALID_NONCE_TOKEN, None):
                     raise
-            # Another client of this key used a higher nonce. The exchange checks
-            # the nonce before anything else, so one retry cannot act twice.
+            # Another client of this key used a higher nonce. The exchange judges
+            # the login before acting, so a refused call did nothing and one
+            # retry cannot act twice.
             _LOGGER.debug("Stale nonce on POST %d/%s, retrying once", version, path)
             self._nonces.skip_ahead()
             return await self._signed_post(version, path, params)
