@@ -91,6 +91,10 @@ def test_skip_ahead_jumps_past_a_high_water_mark_ahead_of_the_clock() -> None:
     assert source.high_water == 50_000_000 + SKIP_AHEAD_US
 
 
+def test_repr_shows_the_high_water_mark() -> None:
+    assert repr(NonceSource(42)) == "NonceSource(high_water=42)"
+
+
 def test_negative_high_water_is_refused() -> None:
     with pytest.raises(ValueError, match="high_water"):
         NonceSource(-1)
