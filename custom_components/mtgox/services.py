@@ -371,7 +371,7 @@ async def _async_cancel_order(call: ServiceCall) -> ServiceResponse:
 
 
 async def _async_get_orders(call: ServiceCall) -> ServiceResponse:
-    """Return the account's open orders, as the exchange lists them now."""
+    """Return the account's open orders, as the exchange lists them."""
     entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
     async with _translated_client_errors():
         open_orders = await entry.runtime_data.client.open_orders()

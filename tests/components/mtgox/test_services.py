@@ -86,6 +86,19 @@ def assert_translated(
     )
 
 
+async def get_orders(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
+    """Call mtgox.get_orders for ``entry`` and return its response data."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        SERVICE_GET_ORDERS,
+        {ATTR_CONFIG_ENTRY_ID: entry.entry_id},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    return dict(response)
+
+
 def open_sandbox_orders(sandbox: Sandbox) -> list[SandboxOrder]:
     """Return the funded account's open orders as the exchange holds them."""
     return sandbox.exchange.open_orders(sandbox.account)
@@ -242,6 +255,26 @@ async def test_place_market_order(
     coordinator = init_integration.runtime_data.coordinator
     wallet = coordinator.data.account.wallets["BTC"]
     assert wallet.balance == Decimal(btc_balance) / 10**8
+
+
+async def test_place_partially_filled_order(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """A limit order that meets a smaller ask is filled in part and rests."""
+    exchange = sandbox.exchange
+    # 0.3 BTC offered at 800 USD, inside the market makers' spread.
+    exchange.place_order(
+        exchange.house_account("taker"), "BTCUSD", "ask", 30_000_000, 80_000_000
+    )
+
+    response = await place_order(
+        hass, init_integration, side="buy", amount="0.5", price="800"
+    )
+
+    assert response["status"] == "partially_filled"
+    assert response["filled_amount"] == "0.30000000"
+    (order,) = open_sandbox_orders(sandbox)
+    assert (order.oid, order.amount_int) == (response["order_id"], 20_000_000)
 
 
 async def test_place_order_without_waiting_for_the_response(
@@ -453,6 +486,42 @@ async def test_place_order_when_its_fills_cannot_be_read(
     assert f"Placed order {order.oid}, but could not read its fills" in caplog.text
 
 
+async def test_place_order_status_is_not_from_the_cached_order_list(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """The exchange caches its order list for 10 s; the status never comes from it."""
+    sandbox.server.cache_seconds = 10
+    # Cache the account's empty list of open orders.
+    assert await get_orders(hass, init_integration) == {"orders": []}
+
+    response = await place_order(hass, init_integration, **LIMIT_BUY)
+
+    assert response["status"] == "unfilled"
+    assert await get_orders(hass, init_integration) == {"orders": []}
+    (order,) = open_sandbox_orders(sandbox)
+    assert response["order_id"] == order.oid
+
+
+async def test_cancel_order_just_placed_with_the_cache_on(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """Placing refreshes the account, so the cached order list has the new order."""
+    sandbox.server.cache_seconds = 10
+    placed = await place_order(hass, init_integration, **LIMIT_BUY)
+
+    await hass.services.async_call(
+        DOMAIN,
+        SERVICE_CANCEL_ORDER,
+        {
+            ATTR_CONFIG_ENTRY_ID: init_integration.entry_id,
+            "order_id": placed["order_id"],
+        },
+        blocking=True,
+    )
+
+    assert open_sandbox_orders(sandbox) == []
+
+
 async def test_cancel_order(
     hass: HomeAssistant, sandbox: Sandbox, init_integration: MtGoxConfigEntry
 ) -> None:
@@ -534,13 +603,7 @@ async def test_get_orders(
         for order in open_sandbox_orders(sandbox)
     )
 
-    response = await hass.services.async_call(
-        DOMAIN,
-        SERVICE_GET_ORDERS,
-        {ATTR_CONFIG_ENTRY_ID: init_integration.entry_id},
-        blocking=True,
-        return_response=True,
-    )
+    response = await get_orders(hass, init_integration)
 
     assert response == {
         "orders": [
@@ -574,13 +637,7 @@ async def test_get_orders_without_any(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """An account without open orders gets an empty list."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        SERVICE_GET_ORDERS,
-        {ATTR_CONFIG_ENTRY_ID: init_integration.entry_id},
-        blocking=True,
-        return_response=True,
-    )
+    response = await get_orders(hass, init_integration)
 
     assert response == {"orders": []}
 
@@ -604,13 +661,7 @@ async def test_get_orders_failures(
     sandbox.faults.add(fault, path="1/*/orders", count=1)
 
     with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            DOMAIN,
-            SERVICE_GET_ORDERS,
-            {ATTR_CONFIG_ENTRY_ID: init_integration.entry_id},
-            blocking=True,
-            return_response=True,
-        )
+        await get_orders(hass, init_integration)
 
     assert_translated(err.value, translation_key)
 
@@ -621,13 +672,7 @@ async def test_actions_when_rate_limited(
     """The exchange's anti-DDoS block is reported, with how long it lasts."""
     sandbox.server.limiter.limit = 1
     sandbox.server.limiter.block_seconds = 60
-    await hass.services.async_call(
-        DOMAIN,
-        SERVICE_GET_ORDERS,
-        {ATTR_CONFIG_ENTRY_ID: init_integration.entry_id},
-        blocking=True,
-        return_response=True,
-    )
+    await get_orders(hass, init_integration)
 
     with pytest.raises(HomeAssistantError) as err:
         await place_order(hass, init_integration, **LIMIT_BUY)
