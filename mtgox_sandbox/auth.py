@@ -86,12 +86,6 @@ def signed_message(version: int, path_after_version: str, body: bytes) -> bytes:
     return body
 
 
-def sign(secret: str, message: bytes) -> str:
-    """Return the ``Rest-Sign`` value for ``message``."""
-    digest = hmac.new(base64.b64decode(secret), message, hashlib.sha512).digest()
-    return base64.b64encode(digest).decode("ascii")
-
-
 def signature_matches(secret: str, message: bytes, rest_sign: str) -> bool:
     """Return whether ``rest_sign`` (whitespace ignored) signs ``message``."""
     try:

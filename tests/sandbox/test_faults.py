@@ -204,9 +204,10 @@ async def test_admin_faults(caller: Caller, sandbox: Sandbox) -> None:
     async with session.delete(admin + "faults", headers=admin_auth) as response:
         assert (await response.json()) == {"faults": []}
     assert sandbox.faults.active == []
-    for bad in ({"kind": "nonsense"}, {"kind": "drop", "count": 0}, [1]):
+    bad_bodies = ['{"kind": "nonsense"}', '{"kind": "drop", "count": 0}', "[1]", "{"]
+    for bad in bad_bodies:
         async with session.post(
-            admin + "faults", json=bad, headers=admin_auth
+            admin + "faults", data=bad, headers=admin_auth
         ) as response:
             assert response.status == 400
 

@@ -101,6 +101,20 @@ async def test_blocked_requests_are_counted(caller: Caller, sandbox: Sandbox) ->
     assert sandbox.counters["1:ticker"] == 2
 
 
+async def test_expired_cache_entries_are_pruned(
+    caller: Caller, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full cache drops what has expired before taking a new entry."""
+    monkeypatch.setattr("mtgox_sandbox.server.CACHE_PRUNE_SIZE", 2)
+    sandbox.server.cache_seconds = 0.05
+    await caller.public("1/BTCUSD/ticker")
+    await caller.public("1/BTCEUR/ticker")
+    await asyncio.sleep(0.1)
+    first = await caller.public("1/BTCJPY/ticker")
+    assert await caller.public("1/BTCJPY/ticker") == first
+    assert len(sandbox.server._cache) == 1
+
+
 def test_window_slides() -> None:
     """Requests older than the window no longer count."""
     now = [0.0]
