@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from homeassistant.core import Context, HomeAssistant
@@ -21,7 +22,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     MockUser,
 )
 
-from custom_components.mtgox.const import CONF_PAIRS, DOMAIN
+from custom_components.mtgox.const import CONF_API_VERSION, CONF_PAIRS, DOMAIN
 from custom_components.mtgox.coordinator import MtGoxConfigEntry
 from custom_components.mtgox.services import (
     ATTR_CONFIG_ENTRY_ID,
@@ -631,6 +632,53 @@ async def test_get_orders(
             },
         ]
     }
+
+
+@pytest.mark.parametrize("api_version", [0, 1, 2])
+async def test_order_round_trip_on_every_api_version(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    mock_config_entry: MockConfigEntry,
+    api_version: int,
+) -> None:
+    """Place, list and cancel an order through each version of the API."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        data={**mock_config_entry.data, CONF_API_VERSION: api_version},
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    placed = await place_order(hass, mock_config_entry, **LIMIT_BUY)
+    listed = await get_orders(hass, mock_config_entry)
+    await hass.services.async_call(
+        DOMAIN,
+        SERVICE_CANCEL_ORDER,
+        {
+            ATTR_CONFIG_ENTRY_ID: mock_config_entry.entry_id,
+            "order_id": placed["order_id"],
+        },
+        blocking=True,
+    )
+
+    assert placed["status"] == "unfilled"
+    assert listed == {
+        "orders": [
+            {
+                "order_id": placed["order_id"],
+                "pair": "BTCUSD",
+                "side": "buy",
+                "amount": "0.50000000",
+                "effective_amount": "0.50000000",
+                "price": "100.00000",
+                "currency": "USD",
+                "status": "open",
+                "date": ANY,
+            }
+        ]
+    }
+    assert open_sandbox_orders(sandbox) == []
 
 
 async def test_get_orders_without_any(
