@@ -332,9 +332,12 @@ async def _async_place_order(call: ServiceCall) -> ServiceResponse:
                     "pair": pair,
                 },
             ) from err
-    status, filled_amount = await _async_fill_status(client, side, order_id, amount)
     # Balances and open orders changed.
     await coordinator.async_request_refresh()
+    if not call.return_response:
+        # Reading the fills would only spend a request of the exchange's limit.
+        return None
+    status, filled_amount = await _async_fill_status(client, side, order_id, amount)
     return {
         "order_id": order_id,
         "pair": pair,

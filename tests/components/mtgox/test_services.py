@@ -282,14 +282,17 @@ async def test_place_order_without_waiting_for_the_response(
     hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
 ) -> None:
     """Automations may place an order without asking for response data."""
-    await hass.services.async_call(
+    response = await hass.services.async_call(
         DOMAIN,
         SERVICE_PLACE_ORDER,
         {ATTR_CONFIG_ENTRY_ID: init_integration.entry_id, **LIMIT_BUY},
         blocking=True,
     )
 
+    assert response is None
     assert len(open_sandbox_orders(sandbox)) == 1
+    # Nobody asked how the order was filled, so the exchange was not asked either.
+    assert sandbox.counters["1:order/result"] == 0
 
 
 @pytest.mark.parametrize(
