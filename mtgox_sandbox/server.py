@@ -37,6 +37,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qsl
@@ -98,7 +99,7 @@ def html_page(
     status: int, detail: str, headers: Mapping[str, str] | None = None
 ) -> web.Response:
     """Return a non-JSON error page, as a proxy in front of the API would."""
-    reason = web.Response(status=status).reason
+    reason = HTTPStatus(status).phrase
     body = HTML_PAGE.format(status=status, reason=reason, detail=detail)
     return web.Response(
         status=status, text=body, content_type="text/html", headers=headers
@@ -183,6 +184,8 @@ class SandboxServer:
         site = web.TCPSite(self._runner, host, port)
         await site.start()
         bound_host, bound_port = self._runner.addresses[0][:2]
+        if ":" in bound_host:  # an IPv6 literal needs brackets in a URL
+            bound_host = f"[{bound_host}]"
         self.url = f"http://{bound_host}:{bound_port}/api/"
         if self.market_interval > 0:
             self._market_task = asyncio.create_task(self._run_market())
@@ -203,7 +206,12 @@ class SandboxServer:
         """Let the market makers move every ``market_interval`` seconds."""
         while True:
             await asyncio.sleep(self.market_interval)
-            self.step_market()
+            try:
+                self.step_market()
+            except Exception:
+                # One failed tick (a full disk, an engine bug) must not stop the
+                # market for good, nor surface as an error at shutdown.
+                _LOGGER.exception("Market tick failed")
 
     def step_market(self) -> None:
         """Run one market tick and persist it."""

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from mtgox_sandbox import store
 from mtgox_sandbox.auth import new_credentials
@@ -90,3 +91,23 @@ async def test_market_ticks_are_persisted(tmp_path: Path, socket_enabled: None) 
         after = store.load_state(path)
         assert after is not None
         assert after["rng"] != before["rng"]
+
+
+async def test_a_failed_market_tick_is_logged_and_the_market_goes_on(
+    socket_enabled: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A tick that raises is logged; the next ticks still run; stop is clean."""
+    async with running_sandbox(rate_limit=0, market_interval=0.02) as sandbox:
+        real_step = sandbox.exchange.step_market
+        calls: list[None] = []
+
+        def failing_once() -> None:
+            calls.append(None)
+            if len(calls) == 1:
+                raise RuntimeError("disk full")
+            real_step()
+
+        sandbox.exchange.step_market = failing_once  # type: ignore[method-assign]
+        await asyncio.sleep(0.2)
+    assert len(calls) > 2
+    assert "Market tick failed" in caplog.text
