@@ -8,7 +8,8 @@ guarantees that a rejected request never consumes a nonce:
 2. ``Rest-Sign`` is the base64 HMAC-SHA512, keyed with the base64-decoded
    secret, of the raw body exactly as received (v0, v1) or of the path after
    ``/api/2/``, a NUL byte and the body (v2); whitespace inside the header is
-   ignored because Perl's ``encode_base64`` wraps lines (else
+   ignored because Perl's ``encode_base64`` wraps lines, which LWP sends as
+   spaces (else
    ``login_error_invalid_rest_sign``);
 3. the key holds one of the rights the call needs (else
    ``login_error_insufficient_rights``);
