@@ -316,26 +316,29 @@ async def test_add_order_without_trade_right_is_an_authentication_error(
 # Orders the exchange refuses --------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("side", "amount", "price", "message"),
+    [
+        (Side.BID, Decimal("0.001"), RESTING_BID_PRICE, "Order amount is too low"),
+        (Side.ASK, Decimal("11"), RESTING_ASK_PRICE, "Insufficient funds"),
+    ],
+)
 @ALL_VERSIONS
-async def test_order_too_small_is_rejected(
-    sandbox: Sandbox, session: aiohttp.ClientSession, version: ApiVersion
+async def test_order_refused_by_the_exchange_is_rejected(
+    sandbox: Sandbox,
+    session: aiohttp.ClientSession,
+    version: ApiVersion,
+    side: Side,
+    amount: Decimal,
+    price: Decimal,
+    message: str,
 ) -> None:
     client = make_client(sandbox, session, version)
 
-    with pytest.raises(MtGoxOrderRejectedError, match="Order amount is too low"):
-        await client.add_order("BTCUSD", Side.BID, Decimal("0.001"), RESTING_BID_PRICE)
+    with pytest.raises(MtGoxOrderRejectedError, match=message):
+        await client.add_order("BTCUSD", side, amount, price)
 
     assert sandbox.exchange.open_orders(sandbox.account) == []
-
-
-@ALL_VERSIONS
-async def test_order_beyond_the_funds_is_rejected(
-    sandbox: Sandbox, session: aiohttp.ClientSession, version: ApiVersion
-) -> None:
-    client = make_client(sandbox, session, version)
-
-    with pytest.raises(MtGoxOrderRejectedError, match="Insufficient funds"):
-        await client.add_order("BTCUSD", Side.ASK, Decimal("11"), RESTING_ASK_PRICE)
 
 
 async def test_precision_beyond_the_units_is_refused_before_sending(
