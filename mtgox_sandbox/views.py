@@ -22,7 +22,7 @@ Choices where the reference is silent:
 * **``order/lag``** is always zero (the engine matches at once):
   ``{"lag":0,"lag_secs":0,"lag_text":"0 seconds","length":"0"}``.
 * **``idkey``** is base64 without padding (75 characters, like the fixture) of
-  the key's UUID bytes, an expiry 24 h ahead and an HMAC of both.
+  16 bytes of a digest of the key, an expiry 24 h ahead and an HMAC of both.
 * **``order/cancel``** takes ``oid`` or, as nitrous documented, ``order``, and
   answers ``{"qid": <new uuid>, "oid": <oid>}``.
 * **``currency``** describes the ``currency`` parameter, else the pair's quote
@@ -158,11 +158,14 @@ def info(ctx: CallContext) -> dict[str, Any]:
 def idkey(ctx: CallContext) -> str:
     """Return an id key for the streaming API, valid for 24 hours."""
     account = ctx.account
-    key_bytes = uuid.UUID(account.key).bytes if account.key else bytes(16)
+    # A digest, not the key's UUID bytes: accounts added from Python may use
+    # any string as their key.  Only authenticated accounts get here, so key
+    # and secret are set.
+    key_digest = hashlib.sha256(str(account.key).encode()).digest()[:16]
     expiry = struct.pack(">Q", ctx.now_us + IDKEY_LIFETIME_US)
-    secret = base64.b64decode(account.secret or "")
-    tag = hmac.new(secret, key_bytes + expiry, hashlib.sha256).digest()
-    return base64.b64encode(key_bytes + expiry + tag).decode("ascii").rstrip("=")
+    secret = base64.b64decode(str(account.secret))
+    tag = hmac.new(secret, key_digest + expiry, hashlib.sha256).digest()
+    return base64.b64encode(key_digest + expiry + tag).decode("ascii").rstrip("=")
 
 
 def orders(ctx: CallContext) -> list[dict[str, Any]]:

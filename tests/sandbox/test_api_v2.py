@@ -156,3 +156,13 @@ async def test_unknown_calls(caller: Caller, path: str) -> None:
     reply = await caller.signed(path)
     assert reply.status == 404
     assert reply.json["token"] == "invalid_call"
+
+
+async def test_idkey_for_a_key_that_is_not_a_uuid(
+    caller: Caller, sandbox: Sandbox
+) -> None:
+    """Accounts added from Python may use any key string."""
+    secret = caller.secret
+    sandbox.exchange.add_account("plain-key", secret, ["get_info"])
+    other = Caller(caller.session, caller.url, "plain-key", secret)
+    assert len(await other.data("2/money/idkey")) == 75
