@@ -27,7 +27,14 @@ from typing import Any, Final
 
 from . import money, shapes
 from .auth import LoginError
-from .endpoints import ApiError, CallContext, Endpoint, Route, invalid_call
+from .endpoints import (
+    ApiError,
+    CallContext,
+    Endpoint,
+    Route,
+    invalid_call,
+    invalid_parameter,
+)
 from .exchange import BASE, OPEN, Order
 from .views import GET_INFO, TRADE, place_order
 
@@ -43,7 +50,10 @@ V0_MESSAGES: Final[dict[str | None, str]] = {
 
 def _pair(ctx: CallContext) -> str:
     """Return ``BTC<Currency>`` from the ``Currency`` parameter (default USD)."""
-    return BASE + ctx.params.get("Currency", "USD").upper()
+    pair = BASE + ctx.params.get("Currency", "USD").upper()
+    if pair not in ctx.exchange.pairs:
+        raise invalid_parameter("Currency", "a traded currency such as USD")
+    return pair
 
 
 def _order(item: Order) -> dict[str, Any]:

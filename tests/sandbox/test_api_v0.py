@@ -125,6 +125,10 @@ async def test_errors_are_bare(caller: Caller) -> None:
     assert reply.json == {"error": "Order amount is too low"}
     reply = await caller.signed("0/cancelOrder.php", {"oid": "nope"})
     assert reply.json == {"error": "Order not found"}
+    reply = await caller.signed("0/buyBTC.php", {"amount": "1", "Currency": "X"})
+    assert reply.json == {
+        "error": 'Invalid parameter "Currency" (should be a traded currency such as USD)'
+    }
 
 
 async def test_unknown_v0_call(caller: Caller) -> None:
