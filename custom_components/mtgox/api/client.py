@@ -61,7 +61,10 @@ class MtGoxClient:
 
     Public data is fetched with GET; private calls are signed POSTs whose nonces
     come from ``nonce_source`` (share one source between clients of one key).
-    Every failure is raised as a subclass of MtGoxError.
+    ``request_timeout`` bounds each HTTP exchange, from connecting to the last
+    byte of the reply; a private call first waits its turn for the key's nonce
+    lock, which that bound does not cover. Every failure is raised as a
+    subclass of MtGoxError.
     """
 
     def __init__(
