@@ -6,8 +6,9 @@
   must be signed depends on the method only.
 * v2: ``/api/2/[<PAIR>/]money/<method>``, answers ``{"result":"success","data":X}``.
 
-Both accept the older method names (``depth``, ``fulldepth``, ``trades``), so
-v2's deprecated ``money/depth``, ``money/fulldepth`` and ``money/trades`` work.
+Both accept the older method names (``depth``, ``fulldepth``, ``trades``,
+``cancelledtrades``, ``quote``), so v2's deprecated ``money/depth``,
+``money/fulldepth``, ``money/trades`` etc. work.
 
 Choices where the reference is silent:
 
@@ -25,6 +26,10 @@ Choices where the reference is silent:
   16 bytes of a digest of the key, an expiry 24 h ahead and an HMAC of both.
 * **``order/cancel``** takes ``oid`` or, as nitrous documented, ``order``, and
   answers ``{"qid": <new uuid>, "oid": <oid>}``.
+* **``trades/cancelled``** is always empty: sandbox trades are never undone.
+* **``order/quote``** (``type``, ``amount`` in BTC units) answers
+  ``{"amount": <quote-currency int>}`` from the opposite side of the book,
+  each level valued like a fill (rounded down); a thin book quotes what it has.
 * **``currency``** describes the ``currency`` parameter, else the pair's quote
   currency.
 * **``wallet/history``** honours ``currency`` and ``page``; the filters
@@ -49,7 +54,7 @@ from .endpoints import (
     invalid_call,
     invalid_parameter,
 )
-from .exchange import BASE, MICROSECONDS
+from .exchange import BASE, BTC_MULTIPLIER, MICROSECONDS
 
 DEPTH_FILTER_PERCENT: Final = 10
 IDKEY_LIFETIME_US: Final = 24 * 3600 * MICROSECONDS
@@ -134,6 +139,38 @@ def trades_fetch(ctx: CallContext) -> list[dict[str, Any]]:
     return [shapes.trade(item) for item in trades]
 
 
+def trades_cancelled(ctx: CallContext) -> list[dict[str, Any]]:
+    """Return the cancelled trades: none, since a sandbox trade is never undone."""
+    ctx.require_pair()
+    return []
+
+
+def order_quote(ctx: CallContext) -> dict[str, int]:
+    """Return what ``amount`` BTC would cost (bid) or fetch (ask) in the quote currency.
+
+    Walks the opposite side of the book from its best price, valuing each
+    level's share like a fill (rounded down); a book too thin for ``amount``
+    quotes what it holds.
+    """
+    pair = ctx.require_pair()
+    side = ctx.text("type", ORDER_TYPE)
+    if side not in {"bid", "ask"}:
+        raise invalid_parameter("type", ORDER_TYPE)
+    wanted = ctx.integer("amount", POSITIVE_INTEGER)
+    if not wanted:
+        raise invalid_parameter("amount", POSITIVE_INTEGER)
+    book = ctx.exchange.depth(pair)
+    levels = book.asks if side == "bid" else book.bids[::-1]
+    total = 0
+    for level in levels:
+        taken = min(wanted, level.amount_int)
+        total += taken * level.price_int // BTC_MULTIPLIER
+        wanted -= taken
+        if not wanted:
+            break
+    return {"amount": total}
+
+
 def currency(ctx: CallContext) -> dict[str, str]:
     """Return the description of ``currency`` (or of the pair's quote currency)."""
     code = ctx.params.get("currency") or (
@@ -209,6 +246,8 @@ ENDPOINTS: Final[dict[str, Endpoint]] = {
         Endpoint("depth/fetch", depth_fetch, cacheable=True),
         Endpoint("depth/full", depth_full, cacheable=True),
         Endpoint("trades/fetch", trades_fetch, cacheable=True),
+        Endpoint("trades/cancelled", trades_cancelled, cacheable=True),
+        Endpoint("order/quote", order_quote, cacheable=True),
         Endpoint("currency", currency, cacheable=True),
         Endpoint("order/lag", order_lag, cacheable=True),
         Endpoint("info", info, GET_INFO, cacheable=True),
@@ -225,6 +264,8 @@ ALIASES: Final[dict[str, str]] = {
     "depth": "depth/fetch",
     "fulldepth": "depth/full",
     "trades": "trades/fetch",
+    "cancelledtrades": "trades/cancelled",
+    "quote": "order/quote",
 }
 """Older v1 names, still accepted by v2 as deprecated aliases."""
 

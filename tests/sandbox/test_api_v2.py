@@ -166,3 +166,35 @@ async def test_idkey_for_a_key_that_is_not_a_uuid(
     sandbox.exchange.add_account("plain-key", secret, ["get_info"])
     other = Caller(caller.session, caller.url, "plain-key", secret)
     assert len(await other.data("2/money/idkey")) == 75
+
+
+@pytest.mark.parametrize("path", ["2/BTCUSD/money/order/quote", "2/BTCUSD/money/quote"])
+async def test_order_quote(caller: Caller, sandbox: Sandbox, path: str) -> None:
+    """A quote prices the amount against the opposite side of the book."""
+    book = sandbox.exchange.depth("BTCUSD")
+    best_ask, best_bid = book.asks[0].price_int, book.bids[-1].price_int
+    buy = await caller.public(f"{path}?type=bid&amount=1000000")
+    sell = await caller.public(f"{path}?type=ask&amount=1000000")
+    assert buy == {"amount": 1_000_000 * best_ask // 10**8}
+    assert sell == {"amount": 1_000_000 * best_bid // 10**8}
+    everything = sum(level.amount_int * level.price_int // 10**8 for level in book.asks)
+    thin = await caller.public(f"{path}?type=bid&amount={10**15}")
+    assert thin == {"amount": everything}
+
+
+@pytest.mark.parametrize(
+    "query", ["type=buy&amount=1000000", "type=bid", "type=bid&amount=0"]
+)
+async def test_order_quote_refuses_bad_parameters(caller: Caller, query: str) -> None:
+    """Quotes need a side and a positive amount."""
+    reply = await caller.get(f"2/BTCUSD/money/order/quote?{query}")
+    assert reply.status == 500
+    assert reply.json["error"].startswith("Invalid parameter")
+
+
+@pytest.mark.parametrize(
+    "path", ["2/BTCUSD/money/trades/cancelled", "2/BTCUSD/money/cancelledtrades"]
+)
+async def test_cancelled_trades(caller: Caller, path: str) -> None:
+    """No sandbox trade is ever cancelled."""
+    assert await caller.public(path) == []
