@@ -8,7 +8,6 @@ from decimal import Decimal
 from ipaddress import ip_address
 from typing import TYPE_CHECKING, Any
 
-import voluptuous as vol
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigEntryState,
@@ -32,6 +31,13 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 from yarl import URL
+
+# Home Assistant 2026.9+ validates forms with probatio and type checkers see the
+# real voluptuous installed beside it, whose Schema its flow methods refuse.
+try:
+    import probatio as vol  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # pragma: no cover - up to 2026.8 (run by the 2025.4 leg only)
+    import voluptuous as vol  # type: ignore[no-redef,unused-ignore]
 
 from .api import (
     AccountInfo,

@@ -3,17 +3,19 @@
 from typing import Any
 
 import pytest
-import voluptuous_serialize  # type: ignore[import-untyped]
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
-from homeassistant.helpers import config_validation as cv
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
 )
+from pytest_homeassistant_custom_component.typing import (  # type: ignore[import-untyped]
+    ClientSessionGenerator,
+)
 
-from custom_components.mtgox.config_flow import USER_SCHEMA, _checked_url
+from custom_components.mtgox.config_flow import _checked_url
 from custom_components.mtgox.const import (
     CONF_API_SECRET,
     CONF_API_VERSION,
@@ -85,18 +87,28 @@ async def test_user_flow(
     }
 
 
-def test_user_form_serializes() -> None:
-    """The frontend can render the form: the version is a translated select."""
-    fields = {
-        field["name"]: field
-        for field in voluptuous_serialize.convert(
-            USER_SCHEMA, custom_serializer=cv.custom_serializer
-        )
-    }
+async def test_user_form_for_the_frontend(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator
+) -> None:
+    """The form reaches the frontend with its defaults and a translated select."""
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_client()
+    response = await client.post(
+        "/api/config/config_entries/flow", json={"handler": DOMAIN}
+    )
+    assert response.status == 200
+    fields = {field["name"]: field for field in (await response.json())["data_schema"]}
     assert list(fields) == [CONF_URL, CONF_API_KEY, CONF_API_SECRET, CONF_API_VERSION]
     assert fields[CONF_URL]["default"] == DEFAULT_URL
     assert fields[CONF_API_VERSION]["default"] == "1"
-    assert fields[CONF_API_VERSION]["selector"]["select"]["options"] == ["0", "1", "2"]
+    assert fields[CONF_API_VERSION]["selector"]["select"] == {
+        "options": ["0", "1", "2"],
+        "translation_key": CONF_API_VERSION,
+        "mode": "dropdown",
+        "multiple": False,
+        "custom_value": False,
+        "sort": False,
+    }
 
 
 @pytest.mark.usefixtures("mock_setup_entry")

@@ -24,7 +24,7 @@ from custom_components.mtgox.const import CONF_API_SECRET, DOMAIN
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.testing import DEMO_RIGHTS, Sandbox
 
-from . import state_of
+from . import entry_device, state_of
 
 
 async def test_load_unload_reload(
@@ -179,8 +179,8 @@ async def test_remove_device(
 ) -> None:
     """Only a device nothing feeds any more can be deleted by the user."""
     assert await async_setup_component(hass, "config", {})
-    account_device = device_registry.async_get_device(
-        identifiers={(DOMAIN, sandbox.account.id)}
+    account_device = entry_device(
+        device_registry, init_integration.entry_id, (DOMAIN, sandbox.account.id)
     )
     assert account_device is not None
     stale_device = device_registry.async_get_or_create(

@@ -23,7 +23,7 @@ from custom_components.mtgox.const import (
 )
 from mtgox_sandbox.testing import Sandbox
 
-from . import state_of
+from . import entry_device, state_of
 
 PORTFOLIO = "sensor.mt_gox_portfolio_value"
 
@@ -154,7 +154,8 @@ async def test_removed_pair_loses_its_device(
 ) -> None:
     """A pair dropped from the options takes its device and entities along."""
     euro_device = (DOMAIN, f"{sandbox.account.id}_BTCEUR")
-    assert device_registry.async_get_device(identifiers={euro_device}) is not None
+    entry_id = init_integration.entry_id
+    assert entry_device(device_registry, entry_id, euro_device) is not None
     assert entity_registry.async_get("sensor.bitcoin_eur_price") is not None
 
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
@@ -168,6 +169,6 @@ async def test_removed_pair_loses_its_device(
     )
     await hass.async_block_till_done()
 
-    assert device_registry.async_get_device(identifiers={euro_device}) is None
+    assert entry_device(device_registry, entry_id, euro_device) is None
     assert entity_registry.async_get("sensor.bitcoin_eur_price") is None
     assert state_of(hass, "sensor.bitcoin_usd_price") == "800.00000"
