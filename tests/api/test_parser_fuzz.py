@@ -139,7 +139,7 @@ def test_decode_reply_raises_only_mtgox_errors(
 def test_parse_retry_after_never_raises(retry_after: str) -> None:
     seconds = parse_retry_after(retry_after)
 
-    assert seconds is None or seconds >= 0
+    assert seconds is None or 0 <= seconds < float("inf")
 
 
 @given(parser=st.sampled_from(PARSERS), payload=JSON)

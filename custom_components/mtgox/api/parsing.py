@@ -8,6 +8,7 @@ KeyError, TypeError, ValueError or decimal.InvalidOperation.
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -116,9 +117,12 @@ def parse_retry_after(value: str | None) -> float | None:
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        # float() also reads "inf", "nan" and "1e999", which no server means.
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         until = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
