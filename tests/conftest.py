@@ -13,12 +13,16 @@ free port and yields a :class:`mtgox_sandbox.testing.Sandbox`:
   (``limit``, ``window``, ``block_seconds``) tests may change.
 
 The cache and the rate limit are off and the market is still, so tests see
-exactly what they did; tests that need them switch them on.  The admin
+exactly what they did; tests that need them switch them on, either while
+running (``sandbox.server.cache_seconds = 10``) or at start through indirect
+parametrization with ``running_sandbox`` options::
+
+    @pytest.mark.parametrize("sandbox", [{"market_interval": 0.05}], indirect=True)  The admin
 endpoint is on; its token is ``sandbox.server.admin_token``.
 """
 
 from collections.abc import AsyncIterator
-from typing import Final
+from typing import Any, Final
 
 import pytest
 
@@ -28,9 +32,16 @@ SANDBOX_ADMIN_TOKEN: Final = "sandbox-admin-token-for-tests"
 
 
 @pytest.fixture
-async def sandbox(socket_enabled: None) -> AsyncIterator[Sandbox]:
+async def sandbox(
+    request: pytest.FixtureRequest, socket_enabled: None
+) -> AsyncIterator[Sandbox]:
     """Run a sandbox on a free loopback port for the duration of one test."""
-    async with running_sandbox(
-        seed=1, cache_seconds=0, rate_limit=0, admin_token=SANDBOX_ADMIN_TOKEN
-    ) as running:
+    options: dict[str, Any] = {
+        "seed": 1,
+        "cache_seconds": 0,
+        "rate_limit": 0,
+        "admin_token": SANDBOX_ADMIN_TOKEN,
+    }
+    options.update(getattr(request, "param", {}))
+    async with running_sandbox(**options) as running:
         yield running

@@ -9,7 +9,7 @@ import pytest
 
 from mtgox_sandbox import store
 from mtgox_sandbox.auth import new_credentials
-from mtgox_sandbox.testing import Credentials, running_sandbox
+from mtgox_sandbox.testing import Credentials, Sandbox, running_sandbox
 
 from .helpers import Caller, fresh_nonce
 
@@ -111,3 +111,11 @@ async def test_a_failed_market_tick_is_logged_and_the_market_goes_on(
         await asyncio.sleep(0.2)
     assert len(calls) > 2
     assert "Market tick failed" in caplog.text
+
+
+@pytest.mark.parametrize("sandbox", [{"market_interval": 0.02}], indirect=True)
+async def test_fixture_market_on_request(sandbox: Sandbox) -> None:
+    """The fixture starts the market when a test asks for it."""
+    before = sandbox.exchange.to_state()["rng"]
+    await asyncio.sleep(0.1)
+    assert sandbox.exchange.to_state()["rng"] != before
