@@ -136,8 +136,9 @@ async def running_sandbox(
         market_interval=market_interval,
     )
     server.save_state()
-    await server.start(host, port)
     try:
+        # Inside the try: a start that fails half-way (port taken) still cleans up.
+        await server.start(host, port)
         yield Sandbox(server, wanted[0].key, wanted[0].secret)
     finally:
         await server.stop()

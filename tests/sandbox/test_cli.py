@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from mtgox_sandbox.__main__ import build_parser, parse_account
+from mtgox_sandbox.testing import running_sandbox
 
 from .helpers import Caller
 
@@ -87,3 +88,12 @@ def test_defaults() -> None:
     )
     assert options.market_interval > 0
     assert options.admin_token is None
+
+
+async def test_a_taken_port_is_reported(socket_enabled: None) -> None:
+    """Starting on a port in use fails with OSError and leaves nothing running."""
+    async with running_sandbox(rate_limit=0) as first:
+        port = int(first.url.rsplit(":", 1)[1].split("/")[0])
+        with pytest.raises(OSError, match="address already in use"):
+            async with running_sandbox(port=port, rate_limit=0):
+                pass
