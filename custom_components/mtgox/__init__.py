@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY, CONF_URL, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
@@ -77,6 +78,9 @@ async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: MtGoxConfigEntry, device: dr.DeviceEntry
 ) -> bool:
     """Let the user delete a device only when nothing feeds it any more."""
+    if entry.state is not ConfigEntryState.LOADED:
+        # Which devices the entry feeds is known once it has read the account.
+        return False
     coordinator = entry.runtime_data.coordinator
     return device.identifiers.isdisjoint(_served_device_identifiers(coordinator))
 

@@ -81,6 +81,14 @@ class MtGoxData:
             total += wallet.balance * rate
         return total.quantize(Decimal(1).scaleb(-decimal_places(currency)))
 
+    def unvalued_currencies(self, currency: str) -> list[str]:
+        """Return the currencies held without a last price in ``currency``."""
+        return [
+            wallet_currency
+            for wallet_currency, wallet in sorted(self.account.wallets.items())
+            if wallet.balance and self.rate(wallet_currency, currency) is None
+        ]
+
     def rate(self, source: str, target: str) -> Decimal | None:
         """Return the last price of one ``source`` in ``target``, if known."""
         if source == target:
@@ -144,6 +152,7 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
             int(options.get(CONF_UPDATE_INTERVAL, DEFAULT_UPDATE_INTERVAL)),
         )
         self._failed_pairs: set[str] = set()
+        self._unvalued_currencies: list[str] = []
         self._blocked_until = dt_util.utcnow()
         super().__init__(
             hass,
@@ -200,7 +209,9 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
                 tickers[pair] = ticker
             else:
                 self._pair_failed(pair, ticker)
-        return MtGoxData(account=account, tickers=tickers, orders=tuple(orders))
+        data = MtGoxData(account=account, tickers=tickers, orders=tuple(orders))
+        self._log_unvalued_currencies(data)
+        return data
 
     def _raise_failure(self, err: BaseException) -> NoReturn:
         """Turn the error that matters most into what the coordinator expects."""
@@ -227,6 +238,18 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
                 translation_domain=DOMAIN, translation_key="invalid_response"
             ) from err
         raise err
+
+    def _log_unvalued_currencies(self, data: MtGoxData) -> None:
+        """Say once why the portfolio value is unknown, and what fixes it."""
+        unvalued = data.unvalued_currencies(self.valuation_currency)
+        if unvalued and unvalued != self._unvalued_currencies:
+            LOGGER.warning(
+                "Portfolio value unknown: no %s price for %s; track their pairs "
+                "in the options",
+                self.valuation_currency,
+                ", ".join(unvalued),
+            )
+        self._unvalued_currencies = unvalued
 
     def _pair_failed(self, pair: str, err: BaseException) -> None:
         """Log once that a pair went unavailable."""

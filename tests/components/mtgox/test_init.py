@@ -200,3 +200,15 @@ async def test_remove_device(
         response = await client.receive_json()
         assert response["success"] is removable
         assert (device_registry.async_get(device.id) is None) is removable
+
+    # Unloaded, the entry cannot tell what it feeds: nothing is deleted.
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await client.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "config_entry_id": init_integration.entry_id,
+            "device_id": account_device.id,
+        }
+    )
+    assert not (await client.receive_json())["success"]
+    assert device_registry.async_get(account_device.id) is not None

@@ -102,10 +102,22 @@ async def test_portfolio_value(
 
 
 async def test_portfolio_value_unknown_without_rate(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+    hass: HomeAssistant,
+    caplog: pytest.LogCaptureFixture,
+    mock_config_entry: MockConfigEntry,
 ) -> None:
     """JPY and GBP are held but their pairs are not tracked: no value, no guess."""
+    await setup_entry(hass, mock_config_entry)
     assert state_of(hass, PORTFOLIO) == STATE_UNKNOWN
+    # Said once, not at every refresh.
+    await mock_config_entry.runtime_data.coordinator.async_refresh()
+    assert state_of(hass, PORTFOLIO) == STATE_UNKNOWN
+    assert (
+        caplog.text.count(
+            "Portfolio value unknown: no USD price for GBP, JPY; track their pairs"
+        )
+        == 1
+    )
 
 
 async def test_portfolio_value_counts_empty_wallets_without_rate(
