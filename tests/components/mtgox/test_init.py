@@ -1,6 +1,7 @@
 """Tests of setting up, unloading and removing the Mt.Gox integration."""
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from pytest_homeassistant_custom_component.typing import (  # type: ignore[impor
     WebSocketGenerator,
 )
 
-from custom_components.mtgox.const import CONF_API_SECRET, DOMAIN
+from custom_components.mtgox.const import CONF_API_SECRET, CONF_API_VERSION, DOMAIN
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.testing import DEMO_RIGHTS, Sandbox
 
@@ -41,6 +42,27 @@ async def test_load_unload_reload(
     await hass.async_block_till_done()
     assert init_integration.state is ConfigEntryState.LOADED
     assert state_of(hass, "sensor.bitcoin_usd_price") == "800.00000"
+
+
+@pytest.mark.parametrize("api_version", [0, 1, 2])
+async def test_every_api_version(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, api_version: int
+) -> None:
+    """Prices and balances read the same through each version of the API."""
+    mock_config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        mock_config_entry,
+        data={**mock_config_entry.data, CONF_API_VERSION: api_version},
+    )
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    # Version 0 sent prices as JSON numbers ("800.0"): equal, not padded.
+    assert Decimal(state_of(hass, "sensor.bitcoin_usd_price")) == Decimal("800")
+    assert Decimal(state_of(hass, "sensor.bitcoin_eur_bid")) == Decimal("588.82")
+    assert state_of(hass, "sensor.mt_gox_btc_balance") == "10.00000000"
+    assert state_of(hass, "sensor.mt_gox_jpy_available") == "1000000.000"
+    assert state_of(hass, "sensor.mt_gox_open_orders") == "0"
 
 
 @pytest.mark.parametrize(
