@@ -196,13 +196,23 @@ def _client(
     )
 
 
-async def _async_entry_nonce_source(
-    hass: HomeAssistant, entry: MtGoxConfigEntry
-) -> NonceSource:
-    """Return the nonce source of an entry's key, shared with its running client."""
+async def _async_read_entry_account(
+    hass: HomeAssistant, entry: MtGoxConfigEntry, data: Mapping[str, Any]
+) -> AccountInfo:
+    """Read the account with the entry's nonces, so that they keep increasing.
+
+    A loaded entry's source is shared with its running client (whose lock keeps
+    the nonces in order); otherwise the stored mark is loaded and written back
+    at once, for the setup that follows.
+    """
     if entry.state is ConfigEntryState.LOADED:
-        return entry.runtime_data.nonce_store.source
-    return (await NonceStore.async_load(hass, entry.entry_id)).source
+        source = entry.runtime_data.nonce_store.source
+        return await _async_read_account(hass, data, source)
+    nonce_store = await NonceStore.async_load(hass, entry.entry_id)
+    try:
+        return await _async_read_account(hass, data, nonce_store.source)
+    finally:
+        await nonce_store.async_flush()
 
 
 def _normalize(user_input: Mapping[str, Any]) -> dict[str, Any]:
@@ -331,10 +341,8 @@ class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             try:
                 updates = _normalize(user_input)
-                account = await _async_read_account(
-                    self.hass,
-                    {**entry.data, **updates},
-                    await _async_entry_nonce_source(self.hass, entry),
+                account = await _async_read_entry_account(
+                    self.hass, entry, {**entry.data, **updates}
                 )
             except InvalidInputError as err:
                 errors[err.field] = err.error
@@ -361,10 +369,8 @@ class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             try:
                 updates = _normalize(user_input)
-                account = await _async_read_account(
-                    self.hass,
-                    {**entry.data, **updates},
-                    await _async_entry_nonce_source(self.hass, entry),
+                account = await _async_read_entry_account(
+                    self.hass, entry, {**entry.data, **updates}
                 )
             except InvalidInputError as err:
                 errors[err.field] = err.error

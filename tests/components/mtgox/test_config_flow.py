@@ -207,7 +207,10 @@ async def test_user_flow_duplicate(
 
 @pytest.mark.usefixtures("mock_setup_entry")
 async def test_reauth(
-    hass: HomeAssistant, sandbox: Sandbox, mock_config_entry: MockConfigEntry
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    sandbox: Sandbox,
+    mock_config_entry: MockConfigEntry,
 ) -> None:
     """A new key of the same account replaces the stored one."""
     mock_config_entry.add_to_hass(hass)
@@ -235,6 +238,11 @@ async def test_reauth(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert dict(mock_config_entry.data) == stored
+    # The flow's nonces are stored before the entry sets up again.
+    nonce_key = f"{DOMAIN}.{mock_config_entry.entry_id}.nonce"
+    assert hass_storage[nonce_key]["data"] == {
+        "high_water": sandbox.account.nonce_high_water
+    }
 
 
 @pytest.mark.usefixtures("mock_setup_entry")
