@@ -21,6 +21,7 @@ from custom_components.mtgox.const import (
     CONF_VALUATION_CURRENCY,
     DOMAIN,
 )
+from mtgox_sandbox.exchange import Wallet as SandboxWallet
 from mtgox_sandbox.testing import Sandbox
 
 from . import entry_device, state_of
@@ -127,7 +128,7 @@ async def test_portfolio_value_counts_empty_wallets_without_rate(
     for currency in ("EUR", "JPY", "GBP"):
         sandbox.account.wallets.pop(currency)
     await setup_entry(hass, mock_config_entry, **{CONF_PAIRS: ["BTCUSD"]})
-    sandbox.account.wallets["EUR"] = type(sandbox.account.wallets["USD"])("EUR")
+    sandbox.account.wallets["EUR"] = SandboxWallet("EUR")
     await mock_config_entry.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done()
     assert state_of(hass, "sensor.mt_gox_eur_balance") == "0.00000"
@@ -146,7 +147,7 @@ async def test_wallets_come_and_go(
     assert hass.states.get("sensor.mt_gox_gbp_balance") is None
 
     sandbox.account.wallets["GBP"] = pound_wallet
-    yen_wallet = sandbox.account.wallets.pop("JPY")
+    sandbox.account.wallets.pop("JPY")
     freezer.tick(timedelta(seconds=31))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -154,7 +155,6 @@ async def test_wallets_come_and_go(
     assert state_of(hass, "sensor.mt_gox_gbp_balance") == "6000.00000"
     assert state_of(hass, "sensor.mt_gox_gbp_available") == "6000.00000"
     assert state_of(hass, "sensor.mt_gox_jpy_balance") == STATE_UNAVAILABLE
-    assert yen_wallet.currency == "JPY"
 
 
 async def test_removed_pair_loses_its_device(
@@ -184,3 +184,20 @@ async def test_removed_pair_loses_its_device(
     assert entry_device(device_registry, entry_id, euro_device) is None
     assert entity_registry.async_get("sensor.bitcoin_eur_price") is None
     assert state_of(hass, "sensor.bitcoin_usd_price") == "800.00000"
+
+
+async def test_open_orders(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """A resting bid holds its dollars: counted, and no longer available."""
+    # Bid 0.5 BTC at 700 USD, under the market: it rests and holds 350 USD.
+    sandbox.exchange.place_order(
+        sandbox.account, "BTCUSD", "bid", 50_000_000, 70_000_000
+    )
+    await init_integration.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    assert state_of(hass, "sensor.mt_gox_open_orders") == "1"
+    assert state_of(hass, "sensor.mt_gox_usd_balance") == "10000.00000"
+    assert state_of(hass, "sensor.mt_gox_usd_in_open_orders") == "350.00000"
+    assert state_of(hass, "sensor.mt_gox_usd_available") == "9650.00000"
