@@ -38,13 +38,29 @@ async def tick(
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
+@pytest.mark.parametrize("every_entity_enabled", [False, True])
 async def test_requests_per_refresh(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
+    request: pytest.FixtureRequest,
     sandbox: Sandbox,
-    init_integration: MockConfigEntry,
+    mock_config_entry: MockConfigEntry,
+    every_entity_enabled: bool,
 ) -> None:
-    """One ticker per pair, one account info and one order list per refresh."""
+    """One ticker per pair, one account info and one order list per refresh.
+
+    However many entities are enabled.
+    """
+    if every_entity_enabled:
+        request.getfixturevalue("entity_registry_enabled_by_default")
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    # 2 pairs x 8 (6 of them disabled by default), 4 account and 5 wallets x 3.
+    sensors = hass.states.async_entity_ids("sensor")
+    assert len(sensors) == (35 if every_entity_enabled else 29)
+    assert sandbox.counters == {"1:ticker": 2, "1:info": 1, "1:orders": 1}
+
     sandbox.counters.clear()
     # Refreshes fall on whole seconds, 29 to 31 s after the last one.
     await tick(hass, freezer, 28)
