@@ -1,0 +1,242 @@
+// The demo in a real browser: logs in to the demo Home Assistant through its login
+// page in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core),
+// opens the Mt.Gox dashboard, checks that every Mt.Gox card shows a number (not
+// "Unavailable" or "Unknown") and that the price moves, and saves the screenshots
+// the README shows. Run by scripts/browser-test, which starts the demo first.
+//
+// Environment: HA_URL, HA_USERNAME, HA_PASSWORD, DASHBOARD_YAML (to read the entity
+// ids from), SCREENSHOTS (folder for the README's pictures), ARTIFACTS (folder for a
+// failure's screenshot), CHROMIUM (default /usr/bin/chromium).
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const HA_URL = process.env.HA_URL ?? 'http://127.0.0.1:8123';
+const USERNAME = process.env.HA_USERNAME ?? 'demo';
+const PASSWORD = process.env.HA_PASSWORD ?? 'demo-password';
+const SCREENSHOTS = process.env.SCREENSHOTS ?? 'docs/images';
+const ARTIFACTS = process.env.ARTIFACTS ?? tmpdir();
+const DASHBOARD_PATH = '/mt-gox/mtgox';
+const ENTITY_IDS = [
+  ...new Set(readFileSync(process.env.DASHBOARD_YAML, 'utf8').match(/\bsensor\.[a-z0-9_]+\b/g)),
+];
+const PRICE = 'sensor.bitcoin_usd_price';
+const PORTFOLIO = 'sensor.mt_gox_portfolio_value';
+
+// Text of an element and everything under it, shadow roots included.
+const DEEP = `
+  window.__deepText = (root) => {
+    const parts = [];
+    const walk = (node) => {
+      for (const child of node.childNodes) {
+        if (child.nodeType === Node.TEXT_NODE) parts.push(child.textContent);
+        else if (child.nodeType === Node.ELEMENT_NODE) {
+          if (child.shadowRoot) walk(child.shadowRoot);
+          walk(child);
+        }
+      }
+    };
+    if (root.shadowRoot) walk(root.shadowRoot);
+    walk(root);
+    return parts.join(' ').replace(/\\s+/g, ' ').trim();
+  };
+  // Elements matching a simple selector under root, shadow roots included.
+  window.__deepAll = (selector, root = document) => {
+    const found = [];
+    const walk = (node) => {
+      found.push(...node.querySelectorAll(selector));
+      for (const el of node.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
+    };
+    if (root.shadowRoot) walk(root.shadowRoot);
+    walk(root);
+    return found;
+  };
+  window.__chartIn = (selector) =>
+    window.__deepAll(selector).some((el) => window.__deepAll('ha-chart-base', el).length > 0);
+`;
+
+const step = (message) => console.log(`browser-test: ${message}`);
+
+async function texts(page, selector) {
+  return page.evaluate(
+    (sel) => window.__deepAll(sel).map((el) => window.__deepText(el)),
+    selector,
+  );
+}
+
+async function states(page) {
+  return page.evaluate(() => {
+    const hass = document.querySelector('home-assistant')?.hass;
+    return hass ? Object.fromEntries(Object.entries(hass.states).map(([id, s]) => [id, s.state])) : {};
+  });
+}
+
+async function logIn(page) {
+  step(`opening ${HA_URL}${DASHBOARD_PATH} (redirects to the login page)`);
+  await page.goto(`${HA_URL}${DASHBOARD_PATH}`);
+  await page.waitForURL(/\/auth\/authorize/);
+  await page.locator('input[name="username"]').fill(USERNAME);
+  await page.locator('input[name="password"]').fill(PASSWORD);
+  await page.locator('input[name="password"]').press('Enter');
+  await page.waitForURL((url) => url.pathname === DASHBOARD_PATH, { timeout: 30_000 });
+  step(`logged in as ${USERNAME}`);
+}
+
+async function checkDashboard(page) {
+  await page.waitForFunction(() => window.__deepAll('hui-tile-card').length >= 4, null, {
+    timeout: 30_000,
+  });
+  // Every sensor of the dashboard has a number in the frontend's state.
+  await page.waitForFunction(
+    (ids) => {
+      const hass = document.querySelector('home-assistant')?.hass;
+      return hass && ids.every((id) => hass.states[id] && Number.isFinite(Number(hass.states[id].state)));
+    },
+    ENTITY_IDS,
+    { timeout: 60_000 },
+  );
+  // And every card shows one: tiles, the portfolio card and the entity rows.
+  const bad = /unavailable|unknown|entity not available/i;
+  const shown = {
+    tile: await texts(page, 'hui-tile-card'),
+    sensor: await texts(page, 'hui-sensor-card'),
+    row: await texts(page, 'hui-sensor-entity-row, hui-simple-entity-row'),
+  };
+  assert.equal(shown.tile.length, 4, 'four price tiles');
+  assert.equal(shown.sensor.length, 1, 'one portfolio-value card');
+  assert.ok(shown.row.length >= 10, `at least 10 entity rows, got ${shown.row.length}`);
+  for (const [kind, list] of Object.entries(shown)) {
+    for (const text of list) {
+      assert.match(text, /\d/, `${kind} card without a number: "${text}"`);
+      assert.doesNotMatch(text, bad, `${kind} card not showing a value: "${text}"`);
+    }
+  }
+  step(`price tiles: ${shown.tile.join(' | ')}`);
+  step(`portfolio: ${shown.sensor[0]}`);
+  const history = await texts(page, 'hui-history-graph-card');
+  assert.equal(history.length, 1, 'one history graph');
+  assert.doesNotMatch(history[0], /no state history found/i, 'the history graph has data');
+  await page.waitForFunction(() => window.__chartIn('hui-history-graph-card'), null, {
+    timeout: 30_000,
+  });
+}
+
+async function waitForPriceMove(page) {
+  const first = (await states(page))[PRICE];
+  step(`waiting for ${PRICE} to move from ${first}`);
+  await page.waitForFunction(
+    ([id, value]) => document.querySelector('home-assistant')?.hass?.states[id]?.state !== value,
+    [PRICE, first],
+    { timeout: 90_000, polling: 1000 },
+  );
+  step(`${PRICE} moved to ${(await states(page))[PRICE]}`);
+}
+
+async function screenshotMoreInfo(page, file) {
+  await page.locator('hui-tile-card').first().click();
+  // ha-dialog's own box is empty (its content is in its shadow root): wait for it
+  // to be open rather than "visible".
+  const dialog = page.locator('ha-more-info-dialog ha-dialog[open]');
+  await dialog.waitFor({ state: 'attached', timeout: 15_000 });
+  await page.waitForFunction(() => window.__chartIn('ha-more-info-dialog'), null, {
+    timeout: 30_000,
+  });
+  const text = (await texts(page, 'ha-more-info-dialog')).join(' ');
+  assert.match(text, /\d/, 'the more-info dialog shows a number');
+  await page.waitForTimeout(1500); // let the chart finish its animation
+  await page.screenshot({ path: file });
+  step(`saved ${file}`);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached', timeout: 10_000 });
+}
+
+async function screenshotHistory(page, file) {
+  const end = new Date();
+  const start = new Date(end.getTime() - 30 * 60 * 1000);
+  const ids = [PRICE, 'sensor.bitcoin_eur_price', PORTFOLIO].join(',');
+  await page.goto(
+    `${HA_URL}/history?entity_id=${encodeURIComponent(ids)}` +
+      `&start_date=${start.toISOString()}&end_date=${end.toISOString()}`,
+  );
+  await page.waitForFunction(() => window.__chartIn('ha-panel-history'), null, { timeout: 30_000 });
+  await page.waitForTimeout(2000);
+  await page.screenshot({ path: file });
+  step(`saved ${file}`);
+}
+
+async function screenshotConfigPages(page) {
+  await page.goto(`${HA_URL}/config/integrations/integration/mtgox`);
+  await page.waitForFunction(
+    () => /Mt\.Gox/.test(window.__deepText(document.body)) && /(service|device)s?\b/i.test(window.__deepText(document.body)),
+    null,
+    { timeout: 30_000 },
+  );
+  await page.waitForTimeout(1500);
+  const integration = join(SCREENSHOTS, 'integration.png');
+  await page.screenshot({ path: integration });
+  step(`saved ${integration}`);
+
+  const deviceId = await page.evaluate(
+    (id) => document.querySelector('home-assistant').hass.entities[id]?.device_id,
+    PORTFOLIO,
+  );
+  assert.ok(deviceId, `${PORTFOLIO} belongs to a device`);
+  await page.goto(`${HA_URL}/config/devices/device/${deviceId}`);
+  await page.waitForFunction(() => /Portfolio value/.test(window.__deepText(document.body)), null, {
+    timeout: 30_000,
+  });
+  await page.waitForTimeout(1500);
+  const device = join(SCREENSHOTS, 'device.png');
+  await page.screenshot({ path: device });
+  step(`saved ${device}`);
+}
+
+async function main() {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const profile = mkdtempSync(join(tmpdir(), 'mtgox-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1280, height: 1000 },
+    colorScheme: 'light',
+    locale: 'en-US',
+    timezoneId: 'UTC',
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.addInitScript(DEEP);
+  try {
+    await logIn(page);
+    await checkDashboard(page);
+    await waitForPriceMove(page);
+    await checkDashboard(page);
+    await page.waitForTimeout(2000); // charts settle
+    const dashboard = join(SCREENSHOTS, 'dashboard.png');
+    await page.screenshot({ path: dashboard });
+    step(`saved ${dashboard}`);
+    await screenshotMoreInfo(page, join(SCREENSHOTS, 'more-info.png'));
+    await screenshotHistory(page, join(SCREENSHOTS, 'history.png'));
+    await screenshotConfigPages(page);
+    step(`passed (${ENTITY_IDS.length} sensors checked)`);
+  } catch (err) {
+    const file = join(ARTIFACTS, 'browser-test-failure.png');
+    await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+    console.error(`browser-test: FAILED at ${page.url()}; screenshot: ${file}`);
+    throw err;
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+await main();
