@@ -3,7 +3,7 @@
 Called by ``scripts/develop`` once Home Assistant runs. Only Home Assistant's own
 HTTP APIs are used, so the real onboarding, login and config flows run:
 
-1. wait until the HTTP server answers (failing early if Home Assistant exits);
+1. wait until the frontend answers (failing early if Home Assistant exits);
 2. finish onboarding, creating the demo user, or log that user in when done;
 3. create the Mt.Gox config entry against the sandbox through the config flow
    and set its options (tracked pairs, valuation currency, polling) through the
@@ -121,14 +121,14 @@ def process_alive(pid: int | None) -> bool:
 
 
 def wait_for_http(ha: HomeAssistant, hass_pid: int | None, timeout: float) -> None:
-    """Wait until Home Assistant's HTTP server answers."""
+    """Wait until Home Assistant serves its frontend (and so has set up onboarding)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not process_alive(hass_pid):
             msg = "Home Assistant exited during start-up"
             raise SetupError(msg)
         try:
-            status, _ = ha.request("GET", "/api/onboarding", timeout=5)
+            status, _ = ha.request("GET", "/manifest.json", timeout=5)
         except OSError:
             status = 0
         if status == 200:
@@ -140,7 +140,11 @@ def wait_for_http(ha: HomeAssistant, hass_pid: int | None, timeout: float) -> No
 
 def log_in(ha: HomeAssistant, username: str, password: str) -> None:
     """Finish onboarding with the demo user, or log in as that user."""
-    steps = {step["step"]: step["done"] for step in ha.call("GET", "/api/onboarding")}
+    # Once onboarding is done, Home Assistant no longer serves its API (404).
+    status, result = ha.request("GET", "/api/onboarding")
+    steps: dict[str, bool] = (
+        {step["step"]: step["done"] for step in result} if status == 200 else {}
+    )
     if not steps.get("user", True):
         log(f"onboarding: creating the user {username}")
         result = ha.call(
