@@ -1,10 +1,12 @@
 """Tests of the Mt.Gox sensors: entities, exact states, wallets and pairs."""
 
+from collections.abc import Generator
 from datetime import timedelta
+from unittest.mock import patch
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
@@ -27,6 +29,13 @@ from mtgox_sandbox.testing import Sandbox
 from . import entry_device, state_of
 
 PORTFOLIO = "sensor.mt_gox_portfolio_value"
+
+
+@pytest.fixture(autouse=True)
+def sensor_platform_only() -> Generator[None]:
+    """Set up the sensor platform alone: a snapshot covers one platform."""
+    with patch("custom_components.mtgox.PLATFORMS", [Platform.SENSOR]):
+        yield
 
 
 async def setup_entry(
