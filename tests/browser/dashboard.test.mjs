@@ -164,7 +164,7 @@ async function screenshotMoreInfo(page, file) {
 async function screenshotHistory(page, file) {
   const end = new Date();
   const start = new Date(end.getTime() - 30 * 60 * 1000);
-  const ids = [PRICE, 'sensor.bitcoin_eur_price', PORTFOLIO].join(',');
+  const ids = [PRICE, PORTFOLIO].join(',');
   await page.goto(
     `${HA_URL}/history?entity_id=${encodeURIComponent(ids)}` +
       `&start_date=${start.toISOString()}&end_date=${end.toISOString()}`,
