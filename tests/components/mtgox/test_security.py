@@ -304,8 +304,8 @@ class TlsServer(threading.Thread):
     def __init__(self, certfile: Path, keyfile: Path) -> None:
         """Listen on a free loopback port with the certificate."""
         super().__init__(daemon=True)
-        self._context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self._context.load_cert_chain(certfile, keyfile)
+        self._tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._tls_context.load_cert_chain(certfile, keyfile)
         self._socket = socket.create_server(("127.0.0.1", 0))
         self._socket.settimeout(0.05)
         self._stop = threading.Event()
@@ -323,7 +323,7 @@ class TlsServer(threading.Thread):
                 continue
             connection.settimeout(5)
             try:
-                with self._context.wrap_socket(connection, server_side=True) as tls:
+                with self._tls_context.wrap_socket(connection, server_side=True) as tls:
                     tls.recv(65536)
                     tls.sendall(
                         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
