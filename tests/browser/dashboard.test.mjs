@@ -19,9 +19,9 @@ const PASSWORD = process.env.HA_PASSWORD ?? 'demo-password';
 const SCREENSHOTS = process.env.SCREENSHOTS ?? 'docs/images';
 const ARTIFACTS = process.env.ARTIFACTS ?? tmpdir();
 const DASHBOARD_PATH = '/mt-gox/mtgox';
-const ENTITY_IDS = [
-  ...new Set(readFileSync(process.env.DASHBOARD_YAML, 'utf8').match(/\bsensor\.[a-z0-9_]+\b/g)),
-];
+const DASHBOARD_YAML =
+  process.env.DASHBOARD_YAML ?? new URL('../../config-template/dashboards/mtgox.yaml', import.meta.url);
+const ENTITY_IDS = [...new Set(readFileSync(DASHBOARD_YAML, 'utf8').match(/\bsensor\.[a-z0-9_]+\b/g))];
 const PRICE = 'sensor.bitcoin_usd_price';
 const PORTFOLIO = 'sensor.mt_gox_portfolio_value';
 
@@ -229,10 +229,12 @@ async function main() {
     await checkDashboard(page);
     await waitForPriceMove(page);
     await checkDashboard(page);
+    await page.setViewportSize({ width: 1280, height: 720 }); // the dashboard's height
     await page.waitForTimeout(2000); // charts settle
     const dashboard = join(SCREENSHOTS, 'dashboard.png');
     await page.screenshot({ path: dashboard });
     step(`saved ${dashboard}`);
+    await page.setViewportSize({ width: 1280, height: 1000 });
     await screenshotMoreInfo(page, join(SCREENSHOTS, 'more-info.png'));
     await screenshotHistory(page, join(SCREENSHOTS, 'history.png'));
     await screenshotConfigPages(page);
