@@ -26,13 +26,17 @@ from .services import async_setup_services
 if TYPE_CHECKING:
     from homeassistant.helpers.typing import ConfigType
 
-PLATFORMS = [Platform.SENSOR]
+PLATFORMS = [Platform.EVENT, Platform.SENSOR]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions, which serve every config entry."""
+    """Register the actions, which serve every config entry.
+
+    The Assist intents are registered by ``intent.py``, the intent platform
+    Home Assistant's intent integration loads once it is set up.
+    """
     async_setup_services(hass)
     return True
 

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, NoReturn, override
+from typing import TYPE_CHECKING, Final, NoReturn, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.exceptions import ConfigEntryAuthFailed
@@ -23,6 +23,7 @@ from .api import (
     MtGoxError,
     MtGoxRateLimitError,
     Order,
+    OrderResult,
     Ticker,
 )
 from .api.money import decimal_places
@@ -49,6 +50,14 @@ if TYPE_CHECKING:
     from .nonce import NonceStore
 
 type MtGoxConfigEntry = ConfigEntry[MtGoxRuntimeData]
+
+ORDER_FILLED: Final = "filled"
+ORDER_CANCELLED: Final = "cancelled"
+# Refreshes in a row that may fail to read the fills of a closed order before
+# the integration gives up on reporting it.
+MAX_ORDER_RESULT_ATTEMPTS: Final = 5
+# What order/result answers for an order the exchange does not know (any more).
+ORDER_NOT_FOUND: Final = "Order not found"
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,35 @@ class MtGoxData:
         return ticker.last if ticker and ticker.last else None
 
 
+@dataclass(frozen=True)
+class OrderUpdate:
+    """An open order that left the book between two refreshes.
+
+    ``event_type`` is ``filled`` or ``cancelled``; ``amount`` is what was still
+    open when the integration last saw the order, ``filled_amount`` what the
+    order traded over its whole life (from the exchange's order result).
+    """
+
+    event_type: str
+    order: Order
+    amount: Decimal
+    filled_amount: Decimal
+
+
+@dataclass
+class _TrackedOrder:
+    """An open order as the refreshes saw it.
+
+    ``first_amount`` is the amount open when first seen: an order whose fills
+    reach it was filled rather than cancelled.  ``attempts`` counts the
+    refreshes that could not read the fills of an order gone from the book.
+    """
+
+    order: Order
+    first_amount: Decimal
+    attempts: int = 0
+
+
 @dataclass
 class MtGoxRuntimeData:
     """The objects a loaded config entry keeps."""
@@ -154,6 +192,10 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
         self._failed_pairs: set[str] = set()
         self._unvalued_currencies: list[str] = []
         self._blocked_until = dt_util.utcnow()
+        self._open_orders: dict[str, _TrackedOrder] = {}
+        self._closed_orders: dict[str, _TrackedOrder] = {}
+        self.order_updates: tuple[OrderUpdate, ...] = ()
+        """The orders that filled or were cancelled since the refresh before."""
         super().__init__(
             hass,
             LOGGER,
@@ -211,7 +253,68 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
                 self._pair_failed(pair, ticker)
         data = MtGoxData(account=account, tickers=tickers, orders=tuple(orders))
         self._log_unvalued_currencies(data)
+        self.order_updates = await self._async_order_updates(data.orders)
         return data
+
+    async def _async_order_updates(
+        self, orders: tuple[Order, ...]
+    ) -> tuple[OrderUpdate, ...]:
+        """Tell which orders open at the last refresh are gone now, and how.
+
+        Only when an order has left the book does this spend a request: its
+        ``order/result`` tells a fill from a cancellation.  Orders closed while
+        Home Assistant was not running, or opened and closed between two
+        refreshes, are never seen and never reported.
+        """
+        current = {order.oid: order for order in orders}
+        for oid, tracked in self._open_orders.items():
+            if oid not in current:
+                self._closed_orders[oid] = tracked
+        self._open_orders = {
+            oid: _TrackedOrder(
+                order,
+                first_amount=(
+                    self._open_orders[oid].first_amount
+                    if oid in self._open_orders
+                    else order.amount
+                ),
+            )
+            for oid, order in current.items()
+        }
+        updates: list[OrderUpdate] = []
+        for oid, tracked in list(self._closed_orders.items()):
+            result: OrderResult | None
+            try:
+                result = await self.client.order_result(tracked.order.side, oid)
+            except MtGoxApiError as err:
+                if err.message.casefold() != ORDER_NOT_FOUND.casefold():
+                    self._order_result_failed(oid, tracked, err)
+                    continue
+                # The exchange forgets an order closed without a single fill.
+                result = None
+            except MtGoxError as err:
+                self._order_result_failed(oid, tracked, err)
+                continue
+            del self._closed_orders[oid]
+            updates.append(_order_update(tracked, result))
+        return tuple(updates)
+
+    def _order_result_failed(
+        self, oid: str, tracked: _TrackedOrder, err: MtGoxError
+    ) -> None:
+        """Try a closed order again at the next refresh, a few times only."""
+        tracked.attempts += 1
+        if tracked.attempts < MAX_ORDER_RESULT_ATTEMPTS:
+            LOGGER.debug("Could not read the result of order %s yet: %s", oid, err)
+            return
+        del self._closed_orders[oid]
+        LOGGER.warning(
+            "Order %s left the book, but its result could not be read in %d "
+            "refreshes (%s); no filled or cancelled event is sent for it",
+            oid,
+            tracked.attempts,
+            err,
+        )
 
     def _raise_failure(self, err: BaseException) -> NoReturn:
         """Turn the error that matters most into what the coordinator expects."""
@@ -262,6 +365,25 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
         if pair in self._failed_pairs:
             self._failed_pairs.discard(pair)
             LOGGER.info("Ticker of %s recovered", pair)
+
+
+def _order_update(tracked: _TrackedOrder, result: OrderResult | None) -> OrderUpdate:
+    """Describe a closed order: filled once its fills reach what was first open.
+
+    An order partly filled before the integration first saw it, then cancelled,
+    counts as filled when its fills reach the amount first seen open.
+    """
+    filled_amount = Decimal(0) if result is None else result.total_amount
+    return OrderUpdate(
+        event_type=(
+            ORDER_FILLED
+            if filled_amount and filled_amount >= tracked.first_amount
+            else ORDER_CANCELLED
+        ),
+        order=tracked.order,
+        amount=tracked.order.amount,
+        filled_amount=filled_amount,
+    )
 
 
 def _rate_limited(retry_after: float) -> RateLimitedUpdateFailed:

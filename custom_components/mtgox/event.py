@@ -1,0 +1,86 @@
+"""Order events of the Mt.Gox integration: an open order filled or cancelled.
+
+The account's open orders are polled with everything else, so an order is
+reported at the first refresh that no longer lists it, with the exchange's
+order result telling a fill from a cancellation.  Amounts and prices are exact
+decimal strings, as in the actions' responses.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.event import EventEntity
+from homeassistant.core import HomeAssistant, callback
+
+from .api.money import decimal_places
+from .coordinator import ORDER_CANCELLED, ORDER_FILLED, MtGoxData
+from .entity import MtGoxAccountEntity
+from .services import BTC_DECIMALS, SIDE_NAMES
+
+if TYPE_CHECKING:
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .coordinator import MtGoxConfigEntry, MtGoxDataUpdateCoordinator, OrderUpdate
+
+# The event entity reads what the coordinator found; it never calls the exchange.
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: MtGoxConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up the account's order event entity."""
+    async_add_entities([MtGoxOrderEvent(entry.runtime_data.coordinator)])
+
+
+def order_event_attributes(update: OrderUpdate) -> dict[str, Any]:
+    """Describe a filled or cancelled order as the event's attributes."""
+    order = update.order
+    return {
+        "order_id": order.oid,
+        "pair": order.pair,
+        "side": SIDE_NAMES[order.side],
+        "amount": f"{update.amount:.{BTC_DECIMALS}f}",
+        "filled_amount": f"{update.filled_amount:.{BTC_DECIMALS}f}",
+        "price": (
+            None
+            if order.price is None
+            else f"{order.price:.{decimal_places(order.currency)}f}"
+        ),
+        "currency": order.currency,
+    }
+
+
+class MtGoxOrderEvent(MtGoxAccountEntity, EventEntity):
+    """Fires ``filled`` or ``cancelled`` when one of the account's orders closes."""
+
+    _attr_translation_key = "orders"
+
+    def __init__(self, coordinator: MtGoxDataUpdateCoordinator) -> None:
+        """Initialize the event entity of the account."""
+        super().__init__(coordinator, "orders")
+        self._attr_event_types = [ORDER_FILLED, ORDER_CANCELLED]
+        # The refresh whose order updates were already fired.
+        self._reported: MtGoxData | None = coordinator.data
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Fire one event per order closed since the refresh before.
+
+        A failed refresh keeps the old data and must not fire its events again.
+        """
+        data = self.coordinator.data
+        if data is not self._reported:
+            self._reported = data
+            if updates := self.coordinator.order_updates:
+                # Back from unavailable, first show the last event again: each
+                # new event then changes the state from an available one, so
+                # automations that skip "not_from: unavailable" still see it.
+                self.async_write_ha_state()
+            for update in updates:
+                self._trigger_event(update.event_type, order_event_attributes(update))
+                self.async_write_ha_state()
+        super()._handle_coordinator_update()

@@ -1,0 +1,359 @@
+"""Tests of the order event entity against the sandbox's matching engine.
+
+An order placed through the action rests on the book; the house then trades
+against it (or the engine cancels it), and the next refresh reports it.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_track_state_change_event
+from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
+    MockConfigEntry,
+)
+
+from custom_components import mtgox
+from custom_components.mtgox.const import DOMAIN
+from custom_components.mtgox.coordinator import (
+    MAX_ORDER_RESULT_ATTEMPTS,
+    MtGoxDataUpdateCoordinator,
+)
+from mtgox_sandbox.faults import FaultKind
+from mtgox_sandbox.testing import Sandbox
+
+from .market import clear_quotes, units
+
+ORDERS = "event.mt_gox_orders"
+RESULT_REQUESTS = "1:order/result"
+
+
+def coordinator_of(entry: MockConfigEntry) -> MtGoxDataUpdateCoordinator:
+    """Return the entry's coordinator."""
+    coordinator: MtGoxDataUpdateCoordinator = entry.runtime_data.coordinator
+    return coordinator
+
+
+def refreshed(coordinator: MtGoxDataUpdateCoordinator) -> bool:
+    """Return whether the coordinator's last refresh succeeded."""
+    return coordinator.last_update_success
+
+
+def orders_state(hass: HomeAssistant) -> State:
+    """Return the state of the order event entity."""
+    state = hass.states.get(ORDERS)
+    assert state is not None
+    return state
+
+
+async def place_bid(
+    hass: HomeAssistant, entry: MockConfigEntry, amount: str, price: str
+) -> str:
+    """Place a BTCUSD limit bid through the action and return its order ID."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        "place_order",
+        {
+            "config_entry_id": entry.entry_id,
+            "side": "buy",
+            "amount": amount,
+            "price": price,
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    assert response["status"] == "unfilled"
+    order_id: str = str(response["order_id"])
+    return order_id
+
+
+def house_sells(sandbox: Sandbox, amount: str, price: str) -> None:
+    """Make the house sell to whatever bids at ``price`` or more."""
+    exchange = sandbox.exchange
+    clear_quotes(exchange, "BTCUSD")
+    exchange.place_order(
+        exchange.house_account("taker"),
+        "BTCUSD",
+        "ask",
+        units(amount, "BTC"),
+        units(price, "USD"),
+    )
+
+
+def event_attributes(state: State) -> dict[str, Any]:
+    """Return the event's type and data, without the entity's own attributes."""
+    return {
+        key: value
+        for key, value in state.attributes.items()
+        if key not in {"event_types", "friendly_name", "icon"}
+    }
+
+
+@pytest.fixture
+def order_events(hass: HomeAssistant) -> list[State]:
+    """Collect the states of the order event entity that are new events.
+
+    An event entity's state is the time of its last event; going unavailable
+    while a refresh fails, and back, is no new event (automations skip it with
+    ``not_from: unavailable``).
+    """
+    states: list[State] = []
+
+    def collect(event: Event[EventStateChangedData]) -> None:
+        state, old_state = event.data["new_state"], event.data["old_state"]
+        if (
+            state is not None
+            and state.state != STATE_UNAVAILABLE
+            and (old_state is None or old_state.state != STATE_UNAVAILABLE)
+        ):
+            states.append(state)
+
+    async_track_state_change_event(hass, [ORDERS], collect)
+    return states
+
+
+async def test_entity(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+) -> None:
+    """One order event entity per account, on the account's device, named and iconed."""
+    entry = entity_registry.async_get(ORDERS)
+    assert entry is not None
+    assert entry.unique_id == f"{sandbox.account.id}_orders"
+    assert entry.translation_key == "orders"
+    device = dr.async_get(hass).async_get(entry.device_id or "")
+    assert device is not None
+    assert device.identifiers == {(DOMAIN, sandbox.account.id)}
+    state = orders_state(hass)
+    assert state.attributes["event_types"] == ["filled", "cancelled"]
+    assert state.attributes["friendly_name"] == "Mt.Gox Orders"
+    integration = Path(mtgox.__file__).parent
+    for name in ("strings.json", "icons.json"):
+        keys = json.loads((integration / name).read_text(encoding="utf-8"))
+        assert "orders" in keys["entity"]["event"], name
+
+
+async def test_fill(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    order_events: list[State],
+) -> None:
+    """A resting bid the house sells into fires ``filled`` with the order's data."""
+    assert orders_state(hass).state == STATE_UNKNOWN
+    order_id = await place_bid(hass, init_integration, "0.5", "790")
+    await hass.async_block_till_done()
+    assert [order.oid for order in coordinator_of(init_integration).data.orders] == [
+        order_id
+    ]
+    assert order_events == []
+
+    house_sells(sandbox, "0.5", "790")
+    results_before = sandbox.counters[RESULT_REQUESTS]
+    await coordinator_of(init_integration).async_refresh()
+    await hass.async_block_till_done()
+
+    assert [event_attributes(state) for state in order_events] == [
+        {
+            "event_type": "filled",
+            "order_id": order_id,
+            "pair": "BTCUSD",
+            "side": "buy",
+            "amount": "0.50000000",
+            "filled_amount": "0.50000000",
+            "price": "790.00000",
+            "currency": "USD",
+        }
+    ]
+    # One order left the book: one order result was read to tell how.
+    assert sandbox.counters[RESULT_REQUESTS] == results_before + 1
+
+    # Later refreshes neither report it again nor ask about it.
+    await coordinator_of(init_integration).async_refresh()
+    await hass.async_block_till_done()
+    assert len(order_events) == 1
+    assert sandbox.counters[RESULT_REQUESTS] == results_before + 1
+
+
+async def test_cancel(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    order_events: list[State],
+) -> None:
+    """An order cancelled on the exchange fires ``cancelled``, with nothing filled."""
+    order_id = await place_bid(hass, init_integration, "0.25", "700")
+    await hass.async_block_till_done()
+
+    sandbox.exchange.cancel_order(sandbox.account, order_id)
+    await coordinator_of(init_integration).async_refresh()
+    await hass.async_block_till_done()
+
+    assert [event_attributes(state) for state in order_events] == [
+        {
+            "event_type": "cancelled",
+            "order_id": order_id,
+            "pair": "BTCUSD",
+            "side": "buy",
+            "amount": "0.25000000",
+            "filled_amount": "0.00000000",
+            "price": "700.00000",
+            "currency": "USD",
+        }
+    ]
+
+
+async def test_partial_fill_then_cancel(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    order_events: list[State],
+) -> None:
+    """A partly filled order, then cancelled, is cancelled and says what filled.
+
+    Its partial fill alone, seen at a refresh, fires nothing: it is still open.
+    """
+    order_id = await place_bid(hass, init_integration, "1", "790")
+    await hass.async_block_till_done()
+    house_sells(sandbox, "0.4", "790")
+    await coordinator_of(init_integration).async_refresh()
+    await hass.async_block_till_done()
+    assert order_events == []
+
+    sandbox.exchange.cancel_order(sandbox.account, order_id)
+    await coordinator_of(init_integration).async_refresh()
+    await hass.async_block_till_done()
+
+    assert [event_attributes(state) for state in order_events] == [
+        {
+            "event_type": "cancelled",
+            "order_id": order_id,
+            "pair": "BTCUSD",
+            "side": "buy",
+            "amount": "0.60000000",
+            "filled_amount": "0.40000000",
+            "price": "790.00000",
+            "currency": "USD",
+        }
+    ]
+
+
+async def test_two_orders_close_in_one_refresh(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    order_events: list[State],
+) -> None:
+    """Each order that closed since the last refresh fires its own event."""
+    filled = await place_bid(hass, init_integration, "0.1", "795")
+    cancelled = await place_bid(hass, init_integration, "0.1", "600")
+    await coordinator_of(init_integration).async_refresh()
+    await hass.async_block_till_done()
+
+    house_sells(sandbox, "0.1", "795")
+    sandbox.exchange.cancel_order(sandbox.account, cancelled)
+    await coordinator_of(init_integration).async_refresh()
+    await hass.async_block_till_done()
+
+    assert sorted(
+        (state.attributes["order_id"], state.attributes["event_type"])
+        for state in order_events
+    ) == sorted([(filled, "filled"), (cancelled, "cancelled")])
+
+
+async def test_unreadable_result_is_reported_later(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    order_events: list[State],
+) -> None:
+    """When the order result cannot be read, the next refresh asks again.
+
+    A failed refresh in between fires nothing a second time.
+    """
+    order_id = await place_bid(hass, init_integration, "0.5", "790")
+    await hass.async_block_till_done()
+    house_sells(sandbox, "0.5", "790")
+    sandbox.faults.add(FaultKind.STATUS, path="1/generic/order/result", count=1)
+    coordinator = coordinator_of(init_integration)
+
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert order_events == []
+
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert [state.attributes["event_type"] for state in order_events] == ["filled"]
+    assert order_events[0].attributes["order_id"] == order_id
+
+    fault = sandbox.faults.add(FaultKind.STATUS, path="1/generic/info", count=1)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert fault.remaining == 0
+    assert not refreshed(coordinator)
+    assert orders_state(hass).state == STATE_UNAVAILABLE
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert refreshed(coordinator)
+    assert orders_state(hass).state == order_events[0].state
+    assert len(order_events) == 1
+
+
+async def test_gives_up_on_an_order_whose_result_never_comes(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    order_events: list[State],
+) -> None:
+    """After a few refreshes without its result, an order is no longer asked about."""
+    await place_bid(hass, init_integration, "0.5", "790")
+    await hass.async_block_till_done()
+    house_sells(sandbox, "0.5", "790")
+    sandbox.faults.add(FaultKind.STATUS, path="1/generic/order/result")
+    coordinator = coordinator_of(init_integration)
+    results_before = sandbox.counters[RESULT_REQUESTS]
+
+    for _ in range(MAX_ORDER_RESULT_ATTEMPTS + 2):
+        await coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    assert sandbox.counters[RESULT_REQUESTS] == (
+        results_before + MAX_ORDER_RESULT_ATTEMPTS
+    )
+    assert order_events == []
+
+
+async def test_event_after_a_failed_refresh_is_a_change_from_available(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    order_events: list[State],
+) -> None:
+    """An order closing while the entity is unavailable fires from an available state.
+
+    So an automation that skips changes from ``unavailable`` still sees it.
+    """
+    order_id = await place_bid(hass, init_integration, "0.5", "790")
+    await hass.async_block_till_done()
+    coordinator = coordinator_of(init_integration)
+    sandbox.faults.add(FaultKind.STATUS, path="1/generic/info", count=1)
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert orders_state(hass).state == STATE_UNAVAILABLE
+
+    house_sells(sandbox, "0.5", "790")
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+
+    assert [
+        (state.attributes["event_type"], state.attributes["order_id"])
+        for state in order_events
+    ] == [("filled", order_id)]
