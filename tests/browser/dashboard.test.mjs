@@ -85,9 +85,16 @@ async function logIn(page) {
 }
 
 async function checkDashboard(page) {
-  await page.waitForFunction(() => window.__deepAll('hui-tile-card').length >= 4, null, {
-    timeout: 30_000,
-  });
+  // Cards load lazily: wait until every one of them is there.
+  await page.waitForFunction(
+    () =>
+      window.__deepAll('hui-tile-card').length >= 4 &&
+      window.__deepAll('hui-sensor-card').length >= 1 &&
+      window.__deepAll('hui-history-graph-card').length >= 1 &&
+      window.__deepAll('hui-sensor-entity-row, hui-simple-entity-row').length >= 10,
+    null,
+    { timeout: 60_000 },
+  );
   // Every sensor of the dashboard has a number in the frontend's state.
   await page.waitForFunction(
     (ids) => {
