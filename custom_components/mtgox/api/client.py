@@ -16,6 +16,7 @@ from .errors import (
     MtGoxConnectionError,
     MtGoxOrderRejectedError,
     MtGoxOrderUnknownError,
+    MtGoxRateLimitError,
     MtGoxResponseError,
     MtGoxTimeoutError,
 )
@@ -65,6 +66,11 @@ class MtGoxClient:
     byte of the reply; a private call first waits its turn for the key's nonce
     lock, which that bound does not cover. Every failure is raised as a
     subclass of MtGoxError.
+
+    After the exchange's anti-DDoS filter blocked a request and said for how
+    long (Retry-After), the client sends nothing until that time has passed:
+    every call raises MtGoxRateLimitError at once, so neither the rest of a
+    refresh nor an action extends the block.
     """
 
     def __init__(
@@ -93,6 +99,7 @@ class MtGoxClient:
         self._version = ApiVersion(api_version)
         self._nonces = nonce_source if nonce_source is not None else NonceSource()
         self._request_timeout = request_timeout
+        self._blocked_until = 0.0  # event-loop time; 0: not blocked
 
     def __repr__(self) -> str:
         """Identify the client by server, version and the start of its key."""
@@ -274,6 +281,12 @@ class MtGoxClient:
         headers: Mapping[str, str] | None = None,
     ) -> object:
         where = f"{method} {version:d}/{path}"
+        loop = asyncio.get_running_loop()
+        if (wait := self._blocked_until - loop.time()) > 0:
+            raise MtGoxRateLimitError(
+                f"{where} not sent: the exchange's anti-DDoS filter still blocks us",
+                wait,
+            )
         try:
             async with (
                 asyncio.timeout(self._request_timeout),
@@ -293,12 +306,19 @@ class MtGoxClient:
         except aiohttp.ClientError as err:
             raise MtGoxConnectionError(f"{where}: {type(err).__name__}: {err}") from err
         _LOGGER.debug("%s -> HTTP %d", where, response.status)
-        return decode_reply(
-            version,
-            response.status,
-            content,
-            retry_after=response.headers.get("Retry-After"),
-        )
+        try:
+            return decode_reply(
+                version,
+                response.status,
+                content,
+                retry_after=response.headers.get("Retry-After"),
+            )
+        except MtGoxRateLimitError as err:
+            if err.retry_after:
+                self._blocked_until = max(
+                    self._blocked_until, loop.time() + err.retry_after
+                )
+            raise
 
 
 def _split_pair(pair: str) -> tuple[str, str]:

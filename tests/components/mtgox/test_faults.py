@@ -25,6 +25,7 @@ from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_API_KEY, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
@@ -36,6 +37,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 from custom_components.mtgox.api import ApiVersion, MtGoxClient, NonceSource
 from custom_components.mtgox.const import CONF_API_SECRET, DOMAIN
 from custom_components.mtgox.coordinator import MtGoxConfigEntry
+from custom_components.mtgox.services import ATTR_CONFIG_ENTRY_ID, SERVICE_PLACE_ORDER
 from mtgox_sandbox.faults import RateLimiter
 from mtgox_sandbox.testing import Sandbox
 
@@ -311,7 +313,8 @@ async def test_block_is_waited_out_not_hammered(
     """The anti-DDoS block: down until its Retry-After has passed, then back.
 
     The sandbox's limiter runs on the test's frozen clock, so the block ends
-    exactly when the server said it would; nothing is asked before.
+    exactly when the server said it would; nothing is asked before, neither by
+    the scheduled refreshes nor by an order action.
     """
     coordinator = init_integration.runtime_data.coordinator
     caplog.clear()
@@ -326,12 +329,29 @@ async def test_block_is_waited_out_not_hammered(
     error = coordinator.last_exception
     assert error is not None
     assert getattr(error, "retry_after", None) == block_seconds
-    # One refresh's requests, and no more.
-    assert sandbox.counters == {"1:ticker": 2, "1:info": 1, "1:orders": 1}
+    # At most one refresh's requests: the order list, queued behind the account,
+    # is not even sent if the block was known by then.
+    assert sandbox.counters["1:ticker"] == 2
+    assert sandbox.counters["1:info"] == 1
+    assert sandbox.counters["1:orders"] <= 1
     blocked_at = dt_util.utcnow()
 
-    # Nothing is asked while blocked, whatever the schedule says.
+    # Nothing is asked while blocked, whatever the schedule says, nor by an action.
     sandbox.counters.clear()
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            SERVICE_PLACE_ORDER,
+            {
+                ATTR_CONFIG_ENTRY_ID: init_integration.entry_id,
+                "side": "buy",
+                "amount": "0.5",
+                "price": "100",
+            },
+            blocking=True,
+        )
+    assert err.value.translation_key == "action_rate_limited"
+    assert not sandbox.counters
     while dt_util.utcnow() + timedelta(seconds=REFRESH) < blocked_at + timedelta(
         seconds=block_seconds
     ):
