@@ -101,7 +101,7 @@ def order_events(hass: HomeAssistant) -> list[State]:
 
     An event entity's state is the time of its last event; going unavailable
     while a refresh fails, and back, is no new event (automations skip it with
-    ``not_from: unavailable``).
+    ``not_from: unavailable``); nor is the entity's first state, unknown.
     """
     states: list[State] = []
 
@@ -109,7 +109,7 @@ def order_events(hass: HomeAssistant) -> list[State]:
         state, old_state = event.data["new_state"], event.data["old_state"]
         if (
             state is not None
-            and state.state != STATE_UNAVAILABLE
+            and state.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN)
             and (old_state is None or old_state.state != STATE_UNAVAILABLE)
         ):
             states.append(state)
@@ -181,6 +181,31 @@ async def test_fill(
     await hass.async_block_till_done()
     assert len(order_events) == 1
     assert sandbox.counters[RESULT_REQUESTS] == results_before + 1
+
+
+async def test_order_open_before_setup(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    mock_config_entry: MockConfigEntry,
+    order_events: list[State],
+) -> None:
+    """An order already open at the first refresh is reported when it fills."""
+    order = sandbox.exchange.place_order(
+        sandbox.account, "BTCUSD", "bid", units("0.2", "BTC"), units("780", "USD")
+    )
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert order_events == []
+
+    house_sells(sandbox, "0.2", "780")
+    await coordinator_of(mock_config_entry).async_refresh()
+    await hass.async_block_till_done()
+
+    assert [
+        (state.attributes["event_type"], state.attributes["order_id"])
+        for state in order_events
+    ] == [("filled", order.oid)]
 
 
 async def test_cancel(
@@ -269,11 +294,17 @@ async def test_two_orders_close_in_one_refresh(
     ) == sorted([(filled, "filled"), (cancelled, "cancelled")])
 
 
+@pytest.mark.parametrize(
+    "fault",
+    # An error answer of the exchange, and a connection dropped.
+    [FaultKind.STATUS, FaultKind.DROP],
+)
 async def test_unreadable_result_is_reported_later(
     hass: HomeAssistant,
     sandbox: Sandbox,
     init_integration: MockConfigEntry,
     order_events: list[State],
+    fault: FaultKind,
 ) -> None:
     """When the order result cannot be read, the next refresh asks again.
 
@@ -282,7 +313,7 @@ async def test_unreadable_result_is_reported_later(
     order_id = await place_bid(hass, init_integration, "0.5", "790")
     await hass.async_block_till_done()
     house_sells(sandbox, "0.5", "790")
-    sandbox.faults.add(FaultKind.STATUS, path="1/generic/order/result", count=1)
+    sandbox.faults.add(fault, path="1/generic/order/result", count=1)
     coordinator = coordinator_of(init_integration)
 
     await coordinator.async_refresh()
@@ -294,10 +325,10 @@ async def test_unreadable_result_is_reported_later(
     assert [state.attributes["event_type"] for state in order_events] == ["filled"]
     assert order_events[0].attributes["order_id"] == order_id
 
-    fault = sandbox.faults.add(FaultKind.STATUS, path="1/generic/info", count=1)
+    info_fault = sandbox.faults.add(FaultKind.STATUS, path="1/generic/info", count=1)
     await coordinator.async_refresh()
     await hass.async_block_till_done()
-    assert fault.remaining == 0
+    assert info_fault.remaining == 0
     assert not refreshed(coordinator)
     assert orders_state(hass).state == STATE_UNAVAILABLE
     await coordinator.async_refresh()

@@ -14,6 +14,7 @@ from homeassistant.components import conversation
 from homeassistant.components.homeassistant.exposed_entities import (
     async_expose_entity,
 )
+from homeassistant.const import CONF_API_KEY
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import intent
 from homeassistant.setup import async_setup_component
@@ -21,12 +22,13 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     MockConfigEntry,
 )
 
-from custom_components.mtgox.const import CONF_PAIRS
+from custom_components.mtgox.const import CONF_PAIRS, DOMAIN
 from custom_components.mtgox.intent import (
     INTENT_GET_BALANCE,
     INTENT_GET_PRICE,
     spoken_amount,
 )
+from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.testing import Sandbox
 
 from .market import trade_at
@@ -218,6 +220,46 @@ async def test_intent_handlers_without_an_account(
 
     with pytest.raises(intent.IntentHandleError, match="No Mt.Gox account is set up"):
         await intent.async_handle(hass, "test", INTENT_GET_PRICE, {})
+
+
+async def test_balance_of_several_accounts(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """With two accounts each balance is said after its account's title."""
+    assert await async_setup_component(hass, "intent", {})
+    other = sandbox.exchange.add_account(
+        "second-key", sandbox.secret, ["get_info"], login="bob", funds={}
+    )
+    second_entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Mt.Gox bob",
+        unique_id=other.id,
+        data={**init_integration.data, CONF_API_KEY: "second-key"},
+        options=init_integration.options,
+    )
+    second_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(second_entry.entry_id)
+
+    response = await intent.async_handle(hass, "test", INTENT_GET_BALANCE, {})
+
+    assert speech(response) == (
+        f"Your Mt.Gox balances are {init_integration.title}: "
+        f"{FULL_BALANCE.removeprefix('Your Mt.Gox balance is ')}; Mt.Gox bob: 0"
+    )
+
+
+async def test_price_of_a_pair_whose_ticker_failed(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """A tracked pair whose ticker is unavailable has no price to say."""
+    assert await async_setup_component(hass, "intent", {})
+    sandbox.faults.add(FaultKind.STATUS, path="1/BTCEUR/ticker", status=500)
+    await init_integration.runtime_data.coordinator.async_refresh()
+
+    with pytest.raises(intent.IntentHandleError, match="in EUR is unavailable"):
+        await intent.async_handle(
+            hass, "test", INTENT_GET_PRICE, {"currency": {"value": "EUR"}}
+        )
 
 
 @pytest.mark.parametrize(
