@@ -326,6 +326,31 @@ class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    async def _async_update_entry(
+        self,
+        entry: MtGoxConfigEntry,
+        user_input: dict[str, Any],
+        errors: dict[str, str],
+    ) -> ConfigFlowResult | None:
+        """Apply the changed fields to the entry if they still reach its account.
+
+        Shared by reauth and reconfigure: the updated data must read the same
+        account (unique id), else the flow aborts with wrong_account; on success
+        the entry is updated and reloaded. Input errors go into errors and None
+        is returned so the form is shown again.
+        """
+        try:
+            updates = _normalize(user_input)
+            account = await _async_read_entry_account(
+                self.hass, entry, {**entry.data, **updates}
+            )
+        except InvalidInputError as err:
+            errors[err.field] = err.error
+            return None
+        await self.async_set_unique_id(account.account_id)
+        self._abort_if_unique_id_mismatch(reason="wrong_account")
+        return self.async_update_reload_and_abort(entry, data_updates=updates)
+
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
@@ -338,18 +363,10 @@ class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for a new key and secret of the same account."""
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
-        if user_input is not None:
-            try:
-                updates = _normalize(user_input)
-                account = await _async_read_entry_account(
-                    self.hass, entry, {**entry.data, **updates}
-                )
-            except InvalidInputError as err:
-                errors[err.field] = err.error
-            else:
-                await self.async_set_unique_id(account.account_id)
-                self._abort_if_unique_id_mismatch(reason="wrong_account")
-                return self.async_update_reload_and_abort(entry, data_updates=updates)
+        if user_input is not None and (
+            result := await self._async_update_entry(entry, user_input, errors)
+        ):
+            return result
 
         return self.async_show_form(
             step_id="reauth_confirm",
@@ -366,18 +383,10 @@ class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
         """Move the account to another server address or API version."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
-        if user_input is not None:
-            try:
-                updates = _normalize(user_input)
-                account = await _async_read_entry_account(
-                    self.hass, entry, {**entry.data, **updates}
-                )
-            except InvalidInputError as err:
-                errors[err.field] = err.error
-            else:
-                await self.async_set_unique_id(account.account_id)
-                self._abort_if_unique_id_mismatch(reason="wrong_account")
-                return self.async_update_reload_and_abort(entry, data_updates=updates)
+        if user_input is not None and (
+            result := await self._async_update_entry(entry, user_input, errors)
+        ):
+            return result
 
         return self.async_show_form(
             step_id="reconfigure",
