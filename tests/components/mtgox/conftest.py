@@ -27,6 +27,8 @@ from custom_components.mtgox.const import (
 )
 from mtgox_sandbox.testing import Sandbox
 
+from . import setup_entry
+
 
 class VersionedSnapshotExtension(HomeAssistantSnapshotExtension):  # type: ignore[misc]
     """Keep the snapshots of each Home Assistant release apart.
@@ -103,7 +105,5 @@ async def init_integration(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> MockConfigEntry:
     """Set the integration up against the sandbox."""
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_entry(hass, mock_config_entry)
     return mock_config_entry

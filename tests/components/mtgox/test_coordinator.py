@@ -4,38 +4,25 @@ Each test asks for ``freezer`` before ``init_integration``: the clock must be
 frozen before the first refresh schedules the next one.
 """
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
-    async_fire_time_changed,
 )
 
-from custom_components.mtgox.const import CONF_PAIRS, DOMAIN
+from custom_components.mtgox.const import CONF_PAIRS
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.testing import Sandbox
 
-from . import state_of
+from . import assert_reauth_started, setup_entry, state_of, tick
 
 PRICE = "sensor.bitcoin_usd_price"
 EURO_PRICE = "sensor.bitcoin_eur_price"
 BALANCE = "sensor.mt_gox_btc_balance"
-
-
-async def tick(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 30
-) -> None:
-    """Let the clock run to the next refresh and wait for its requests."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    # Scheduled refreshes run as background tasks.
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 @pytest.mark.parametrize("every_entity_enabled", [False, True])
@@ -53,9 +40,7 @@ async def test_requests_per_refresh(
     """
     if every_entity_enabled:
         request.getfixturevalue("entity_registry_enabled_by_default")
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_entry(hass, mock_config_entry)
     # 2 pairs x 8 (6 of them disabled by default), 4 account and 5 wallets x 3.
     sensors = hass.states.async_entity_ids("sensor")
     assert len(sensors) == (35 if every_entity_enabled else 29)
@@ -205,9 +190,7 @@ async def test_rejected_key_starts_reauth(
     await tick(hass, freezer)
 
     assert state_of(hass, PRICE) == STATE_UNAVAILABLE
-    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
-    assert flows[0]["context"]["entry_id"] == init_integration.entry_id
+    assert_reauth_started(hass, init_integration)
 
 
 async def test_unexpected_error_is_not_a_pair_failure(
@@ -216,11 +199,6 @@ async def test_unexpected_error_is_not_a_pair_failure(
     mock_config_entry: MockConfigEntry,
 ) -> None:
     """A bug (here a malformed pair in the options) surfaces as an error."""
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry, options={**mock_config_entry.options, CONF_PAIRS: ["BTC"]}
-    )
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_entry(hass, mock_config_entry, options={CONF_PAIRS: ["BTC"]})
     assert "Unexpected error fetching mtgox data" in caplog.text
     assert "not a pair such as 'BTCUSD'" in caplog.text

@@ -13,7 +13,6 @@ stands still for asyncio, so a request the sandbox holds times out only when a
 test moves the clock past the client's request timeout.
 """
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -21,7 +20,7 @@ from typing import Any, Final
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_API_KEY, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -41,22 +40,24 @@ from custom_components.mtgox.services import ATTR_CONFIG_ENTRY_ID, SERVICE_PLACE
 from mtgox_sandbox.faults import RateLimiter
 from mtgox_sandbox.testing import Sandbox
 
-from . import state_of
+from . import (
+    CLIENT_TIMEOUT,
+    LIMIT_BUY,
+    REFRESH,
+    assert_reauth_started,
+    state_of,
+    tick,
+    wait_for_requests,
+)
 
 PRICE: Final = "sensor.bitcoin_usd_price"
 BALANCE: Final = "sensor.mt_gox_btc_balance"
 LIVE_PRICE: Final = "800.00000"
 LIVE_BALANCE: Final = "10.00000000"
 
-REFRESH: Final = 30
-"""The entry's update interval, in seconds."""
-CLIENT_TIMEOUT: Final = 10
-"""The client's request timeout, in seconds."""
 PRIVATE_CALLS: Final = ("1:info", "1:orders")
 """The private requests of one refresh, in the order the nonce lock sends them."""
 TICKERS: Final = ("1:ticker",)
-MAX_SPINS: Final = 100_000
-"""Loop iterations to wait for the sandbox to see a request before giving up."""
 
 COORDINATOR_LOGGER: Final = "custom_components.mtgox"
 
@@ -100,28 +101,6 @@ def assert_live(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     assert STATE_UNAVAILABLE not in states.values()
     assert states[PRICE] == LIVE_PRICE
     assert states[BALANCE] == LIVE_BALANCE
-
-
-async def wait_for_requests(sandbox: Sandbox, counter: str, total: int) -> None:
-    """Let the loop run until the sandbox has counted ``total`` ``counter`` requests.
-
-    The frozen clock stands still for asyncio, so this spins the loop instead of
-    sleeping; it gives up (failing the test) rather than hang.
-    """
-    for _ in range(MAX_SPINS):
-        if sandbox.counters[counter] >= total:
-            return
-        await asyncio.sleep(0)
-    pytest.fail(f"the sandbox never saw {total} {counter} requests")
-
-
-async def tick(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = REFRESH
-) -> None:
-    """Let the clock run to the next refresh and wait for its requests."""
-    freezer.tick(timedelta(seconds=seconds))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def tick_through_held_requests(
@@ -342,12 +321,7 @@ async def test_block_is_waited_out_not_hammered(
         await hass.services.async_call(
             DOMAIN,
             SERVICE_PLACE_ORDER,
-            {
-                ATTR_CONFIG_ENTRY_ID: init_integration.entry_id,
-                "side": "buy",
-                "amount": "0.5",
-                "price": "100",
-            },
+            {ATTR_CONFIG_ENTRY_ID: init_integration.entry_id, **LIMIT_BUY},
             blocking=True,
         )
     assert err.value.translation_key == "action_rate_limited"
@@ -390,9 +364,7 @@ async def test_key_revoked_while_running(
         "Authentication failed while fetching mtgox data: "
         "The exchange rejected the API key"
     ]
-    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
-    assert flows[0]["context"]["entry_id"] == init_integration.entry_id
+    reauth = assert_reauth_started(hass, init_integration)
 
     # A rejected key is not tried again and again.
     sandbox.counters.clear()
@@ -404,7 +376,7 @@ async def test_key_revoked_while_running(
     # The user enables the key again and confirms it: the entry comes back.
     account.revoked = False
     result = await hass.config_entries.flow.async_configure(
-        flows[0]["flow_id"],
+        reauth["flow_id"],
         {CONF_API_KEY: sandbox.key, CONF_API_SECRET: sandbox.secret},
     )
     assert result["type"] is FlowResultType.ABORT

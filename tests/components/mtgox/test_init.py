@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -25,7 +25,7 @@ from custom_components.mtgox.const import CONF_API_SECRET, CONF_API_VERSION, DOM
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.testing import DEMO_RIGHTS, Sandbox
 
-from . import entry_device, state_of
+from . import assert_reauth_started, entry_device, setup_entry, state_of
 
 
 async def test_load_unload_reload(
@@ -49,13 +49,7 @@ async def test_every_api_version(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, api_version: int
 ) -> None:
     """Prices and balances read the same through each version of the API."""
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry,
-        data={**mock_config_entry.data, CONF_API_VERSION: api_version},
-    )
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_entry(hass, mock_config_entry, data={CONF_API_VERSION: api_version})
 
     # Version 0 sent prices as JSON numbers ("800.0"): equal, not padded.
     assert Decimal(state_of(hass, "sensor.bitcoin_usd_price")) == Decimal("800")
@@ -80,9 +74,7 @@ async def test_not_ready_while_server_fails(
 ) -> None:
     """Setup is retried later while the exchange cannot be read."""
     sandbox.faults.add(**fault)
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_entry(hass, mock_config_entry)
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
 
 
@@ -90,13 +82,9 @@ async def test_not_ready_while_server_down(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
     """Setup is retried later while nothing answers at the URL."""
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry,
-        data={**mock_config_entry.data, CONF_URL: "http://127.0.0.1:1/api/"},
+    await setup_entry(
+        hass, mock_config_entry, data={CONF_URL: "http://127.0.0.1:1/api/"}
     )
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
 
 
@@ -104,18 +92,12 @@ async def test_rejected_key_starts_reauth(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry
 ) -> None:
     """A key the exchange rejects at setup asks the user for a new one."""
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry,
-        data={**mock_config_entry.data, CONF_API_SECRET: "d3Jvbmcgc2VjcmV0"},
+    await setup_entry(
+        hass, mock_config_entry, data={CONF_API_SECRET: "d3Jvbmcgc2VjcmV0"}
     )
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
 
     assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
-    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
-    assert flows[0]["context"]["entry_id"] == mock_config_entry.entry_id
+    assert_reauth_started(hass, mock_config_entry)
 
 
 async def test_withdraw_right_repair_issue(
@@ -127,9 +109,7 @@ async def test_withdraw_right_repair_issue(
     """A key that can withdraw raises an issue until it loses the right."""
     issue_id = f"withdraw_right_{mock_config_entry.entry_id}"
     sandbox.exchange.set_rights(sandbox.key, [*DEMO_RIGHTS, "withdraw"])
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_entry(hass, mock_config_entry)
 
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
@@ -169,9 +149,7 @@ async def test_nonce_high_water_persisted(
         "key": storage_key,
         "data": {"high_water": stored_mark},
     }
-    mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_entry(hass, mock_config_entry)
     assert mock_config_entry.state is ConfigEntryState.LOADED
 
     # The exchange saw the nonces continue above the mark (info, then orders).

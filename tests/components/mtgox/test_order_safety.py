@@ -20,49 +20,23 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
-    MockConfigEntry,
-)
 
-from custom_components.mtgox.const import DOMAIN
 from custom_components.mtgox.coordinator import MtGoxConfigEntry
-from custom_components.mtgox.services import ATTR_CONFIG_ENTRY_ID, SERVICE_PLACE_ORDER
-from mtgox_sandbox.exchange import Order as SandboxOrder
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.testing import Sandbox
 
-from . import state_of
+from . import (
+    CLIENT_TIMEOUT,
+    LIMIT_BUY,
+    ORDER_ADD,
+    open_sandbox_orders,
+    place_order,
+    state_of,
+    wait_for_requests,
+)
 
-ORDER_ADD: Final = "1:order/add"
 CLIENT_LOGGER: Final = "custom_components.mtgox.api.client"
-CLIENT_TIMEOUT: Final = 10
-"""The client's request timeout, in seconds."""
-MAX_SPINS: Final = 100_000
-"""Loop iterations to wait for the sandbox to see a request before giving up."""
 CONCURRENT_ORDERS: Final = 50
-
-LIMIT_BUY: Final[dict[str, Any]] = {"side": "buy", "amount": "0.5", "price": "100"}
-"""A bid far below the market makers' asks (about 800 USD), so it rests."""
-
-
-async def place_order(
-    hass: HomeAssistant, entry: MockConfigEntry, **fields: Any
-) -> dict[str, Any]:
-    """Call mtgox.place_order for ``entry`` and return its response data."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        SERVICE_PLACE_ORDER,
-        {ATTR_CONFIG_ENTRY_ID: entry.entry_id, **fields},
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
-    return dict(response)
-
-
-def open_sandbox_orders(sandbox: Sandbox) -> list[SandboxOrder]:
-    """Return the funded account's open orders as the exchange holds them."""
-    return sandbox.exchange.open_orders(sandbox.account)
 
 
 def refused_requests(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -76,19 +50,6 @@ def refused_requests(caplog: pytest.LogCaptureFixture) -> list[str]:
             or record.getMessage().startswith("Stale nonce")
         )
     ]
-
-
-async def wait_for_requests(sandbox: Sandbox, counter: str, total: int) -> None:
-    """Let the loop run until the sandbox has counted ``total`` ``counter`` requests.
-
-    The frozen clock stands still for asyncio, so this spins the loop instead of
-    sleeping; it gives up (failing the test) rather than hang.
-    """
-    for _ in range(MAX_SPINS):
-        if sandbox.counters[counter] >= total:
-            return
-        await asyncio.sleep(0)
-    pytest.fail(f"the sandbox never saw {total} {counter} requests")
 
 
 @pytest.mark.parametrize(

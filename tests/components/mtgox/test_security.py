@@ -23,7 +23,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final, override
+from typing import Final, override
 
 import aiohttp
 import pytest
@@ -57,9 +57,9 @@ from mtgox_sandbox.server import SandboxServer
 from mtgox_sandbox.testing import Sandbox, running_sandbox
 from tests.conftest import SIXTY_FOUR_BYTES_BASE64, LogLines, leaked_lines
 
-INTEGRATION: Final = Path(__file__).parents[3] / "custom_components" / "mtgox"
+from . import LIMIT_BUY
 
-LIMIT_BUY: Final[dict[str, Any]] = {"side": "buy", "amount": "0.5", "price": "100"}
+INTEGRATION: Final = Path(__file__).parents[3] / "custom_components" / "mtgox"
 
 
 def hides_credentials(text: str, sandbox: Sandbox) -> bool:

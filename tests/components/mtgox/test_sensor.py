@@ -26,7 +26,7 @@ from custom_components.mtgox.const import (
 from mtgox_sandbox.exchange import Wallet as SandboxWallet
 from mtgox_sandbox.testing import Sandbox
 
-from . import entry_device, state_of
+from . import entry_device, setup_entry, state_of
 
 PORTFOLIO = "sensor.mt_gox_portfolio_value"
 
@@ -36,16 +36,6 @@ def sensor_platform_only() -> Generator[None]:
     """Set up the sensor platform alone: a snapshot covers one platform."""
     with patch("custom_components.mtgox.PLATFORMS", [Platform.SENSOR]):
         yield
-
-
-async def setup_entry(
-    hass: HomeAssistant, entry: MockConfigEntry, **options: object
-) -> None:
-    """Set an entry up with some options changed."""
-    entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(entry, options={**entry.options, **options})
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -100,7 +90,7 @@ async def test_portfolio_value(
     await setup_entry(
         hass,
         mock_config_entry,
-        **{
+        options={
             CONF_PAIRS: ["BTCUSD", "BTCEUR", "BTCJPY", "BTCGBP"],
             CONF_VALUATION_CURRENCY: valuation,
         },
@@ -136,7 +126,7 @@ async def test_portfolio_value_counts_empty_wallets_without_rate(
     """An empty wallet needs no rate: 10 BTC at 800 plus 10000 USD."""
     for currency in ("EUR", "JPY", "GBP"):
         sandbox.account.wallets.pop(currency)
-    await setup_entry(hass, mock_config_entry, **{CONF_PAIRS: ["BTCUSD"]})
+    await setup_entry(hass, mock_config_entry, options={CONF_PAIRS: ["BTCUSD"]})
     sandbox.account.wallets["EUR"] = SandboxWallet("EUR")
     await mock_config_entry.runtime_data.coordinator.async_refresh()
     await hass.async_block_till_done()

@@ -30,42 +30,25 @@ from custom_components.mtgox.services import (
     SERVICE_GET_ORDERS,
     SERVICE_PLACE_ORDER,
 )
-from mtgox_sandbox.exchange import Order as SandboxOrder
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.server import SERVER_ERROR
 from mtgox_sandbox.testing import Sandbox
 
-ORDER_ADD = "1:order/add"
-"""Counter of the sandbox's order/add requests (the entry speaks API v1)."""
+from . import (
+    LIMIT_BUY,
+    ORDER_ADD,
+    cancel_order,
+    get_orders,
+    open_sandbox_orders,
+    place_order,
+    setup_entry,
+)
 
 ENGLISH: dict[str, Any] = json.loads(
     (
         Path(__file__).parents[3] / "custom_components/mtgox/translations/en.json"
     ).read_text(encoding="utf-8")
 )
-
-LIMIT_BUY: dict[str, Any] = {"side": "buy", "amount": "0.5", "price": "100"}
-"""A bid far below the market makers' asks (about 800 USD), so it rests."""
-
-
-async def place_order(
-    hass: HomeAssistant,
-    entry: MockConfigEntry,
-    *,
-    context: Context | None = None,
-    **fields: Any,
-) -> dict[str, Any]:
-    """Call mtgox.place_order for ``entry`` and return its response data."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        SERVICE_PLACE_ORDER,
-        {ATTR_CONFIG_ENTRY_ID: entry.entry_id, **fields},
-        blocking=True,
-        return_response=True,
-        context=context,
-    )
-    assert response is not None
-    return dict(response)
 
 
 def assert_translated(
@@ -87,22 +70,33 @@ def assert_translated(
     )
 
 
-async def get_orders(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]:
-    """Call mtgox.get_orders for ``entry`` and return its response data."""
-    response = await hass.services.async_call(
+EVERY_ACTION = pytest.mark.parametrize(
+    ("service", "fields"),
+    [
+        (SERVICE_PLACE_ORDER, LIMIT_BUY),
+        (SERVICE_CANCEL_ORDER, {"order_id": "490a214f-9a30-449f-acb8-780f9046502f"}),
+        (SERVICE_GET_ORDERS, {}),
+    ],
+)
+"""Each action, with fields it would accept."""
+
+
+async def call_action(
+    hass: HomeAssistant,
+    service: str,
+    entry_id: str,
+    fields: dict[str, Any],
+    context: Context | None = None,
+) -> None:
+    """Call an action for an entry ID, asking for response data where it has any."""
+    await hass.services.async_call(
         DOMAIN,
-        SERVICE_GET_ORDERS,
-        {ATTR_CONFIG_ENTRY_ID: entry.entry_id},
+        service,
+        {ATTR_CONFIG_ENTRY_ID: entry_id, **fields},
         blocking=True,
-        return_response=True,
+        return_response=service != SERVICE_CANCEL_ORDER,
+        context=context,
     )
-    assert response is not None
-    return dict(response)
-
-
-def open_sandbox_orders(sandbox: Sandbox) -> list[SandboxOrder]:
-    """Return the funded account's open orders as the exchange holds them."""
-    return sandbox.exchange.open_orders(sandbox.account)
 
 
 async def test_actions_outlive_the_entries(
@@ -382,12 +376,7 @@ async def test_place_order_with_a_price_in_yen(
     hass: HomeAssistant, sandbox: Sandbox, mock_config_entry: MockConfigEntry
 ) -> None:
     """Prices get the quote currency's decimals: 3 for the yen, not 5."""
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry, options={**mock_config_entry.options, CONF_PAIRS: ["BTCJPY"]}
-    )
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_entry(hass, mock_config_entry, options={CONF_PAIRS: ["BTCJPY"]})
 
     with pytest.raises(ServiceValidationError) as err:
         await place_order(
@@ -513,15 +502,7 @@ async def test_cancel_order_just_placed_with_the_cache_on(
     sandbox.server.cache_seconds = 10
     placed = await place_order(hass, init_integration, **LIMIT_BUY)
 
-    await hass.services.async_call(
-        DOMAIN,
-        SERVICE_CANCEL_ORDER,
-        {
-            ATTR_CONFIG_ENTRY_ID: init_integration.entry_id,
-            "order_id": placed["order_id"],
-        },
-        blocking=True,
-    )
+    await cancel_order(hass, init_integration, placed["order_id"])
 
     assert open_sandbox_orders(sandbox) == []
 
@@ -534,15 +515,7 @@ async def test_cancel_order(
         hass, init_integration, **{**LIMIT_BUY, "pair": "BTCEUR"}
     )
 
-    response = await hass.services.async_call(
-        DOMAIN,
-        SERVICE_CANCEL_ORDER,
-        {
-            ATTR_CONFIG_ENTRY_ID: init_integration.entry_id,
-            "order_id": placed["order_id"],
-        },
-        blocking=True,
-    )
+    response = await cancel_order(hass, init_integration, placed["order_id"])
 
     assert response is None
     assert open_sandbox_orders(sandbox) == []
@@ -554,14 +527,8 @@ async def test_cancel_unknown_order(
 ) -> None:
     """An order id that is not among the open orders is refused."""
     with pytest.raises(ServiceValidationError) as err:
-        await hass.services.async_call(
-            DOMAIN,
-            SERVICE_CANCEL_ORDER,
-            {
-                ATTR_CONFIG_ENTRY_ID: init_integration.entry_id,
-                "order_id": "490a214f-9a30-449f-acb8-780f9046502f",
-            },
-            blocking=True,
+        await cancel_order(
+            hass, init_integration, "490a214f-9a30-449f-acb8-780f9046502f"
         )
 
     assert_translated(
@@ -580,15 +547,7 @@ async def test_cancel_order_refused_by_the_exchange(
     sandbox.faults.add(FaultKind.STATUS, path="1/*/order/cancel", count=1)
 
     with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            DOMAIN,
-            SERVICE_CANCEL_ORDER,
-            {
-                ATTR_CONFIG_ENTRY_ID: init_integration.entry_id,
-                "order_id": placed["order_id"],
-            },
-            blocking=True,
-        )
+        await cancel_order(hass, init_integration, placed["order_id"])
 
     assert_translated(err.value, "action_api_error", {"message": SERVER_ERROR})
     assert len(open_sandbox_orders(sandbox)) == 1
@@ -645,25 +604,11 @@ async def test_order_round_trip_on_every_api_version(
     api_version: int,
 ) -> None:
     """Place, list and cancel an order through each version of the API."""
-    mock_config_entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(
-        mock_config_entry,
-        data={**mock_config_entry.data, CONF_API_VERSION: api_version},
-    )
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    await setup_entry(hass, mock_config_entry, data={CONF_API_VERSION: api_version})
 
     placed = await place_order(hass, mock_config_entry, **LIMIT_BUY)
     listed = await get_orders(hass, mock_config_entry)
-    await hass.services.async_call(
-        DOMAIN,
-        SERVICE_CANCEL_ORDER,
-        {
-            ATTR_CONFIG_ENTRY_ID: mock_config_entry.entry_id,
-            "order_id": placed["order_id"],
-        },
-        blocking=True,
-    )
+    await cancel_order(hass, mock_config_entry, placed["order_id"])
 
     assert placed["status"] == "unfilled"
     assert listed == {
@@ -750,14 +695,7 @@ async def test_actions_with_a_revoked_key(
     assert_translated(err.value, "action_authentication_failed")
 
 
-@pytest.mark.parametrize(
-    ("service", "fields"),
-    [
-        (SERVICE_PLACE_ORDER, LIMIT_BUY),
-        (SERVICE_CANCEL_ORDER, {"order_id": "490a214f-9a30-449f-acb8-780f9046502f"}),
-        (SERVICE_GET_ORDERS, {}),
-    ],
-)
+@EVERY_ACTION
 async def test_actions_are_for_administrators(
     hass: HomeAssistant,
     sandbox: Sandbox,
@@ -773,13 +711,8 @@ async def test_actions_are_for_administrators(
         (Context(user_id="no-such-user"), UnknownUser),
     ):
         with pytest.raises(error):
-            await hass.services.async_call(
-                DOMAIN,
-                service,
-                {ATTR_CONFIG_ENTRY_ID: init_integration.entry_id, **fields},
-                blocking=True,
-                return_response=service != SERVICE_CANCEL_ORDER,
-                context=context,
+            await call_action(
+                hass, service, init_integration.entry_id, fields, context=context
             )
 
     assert sandbox.counters == requests_before
@@ -804,14 +737,7 @@ async def test_place_order_as_administrator(
     ]
 
 
-@pytest.mark.parametrize(
-    ("service", "fields"),
-    [
-        (SERVICE_PLACE_ORDER, LIMIT_BUY),
-        (SERVICE_CANCEL_ORDER, {"order_id": "490a214f-9a30-449f-acb8-780f9046502f"}),
-        (SERVICE_GET_ORDERS, {}),
-    ],
-)
+@EVERY_ACTION
 async def test_actions_need_a_loaded_mtgox_entry(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -842,11 +768,5 @@ async def test_actions_need_a_loaded_mtgox_entry(
         ),
     ):
         with pytest.raises(ServiceValidationError) as err:
-            await hass.services.async_call(
-                DOMAIN,
-                service,
-                {ATTR_CONFIG_ENTRY_ID: entry_id, **fields},
-                blocking=True,
-                return_response=service != SERVICE_CANCEL_ORDER,
-            )
+            await call_action(hass, service, entry_id, fields)
         assert_translated(err.value, translation_key, placeholders)
