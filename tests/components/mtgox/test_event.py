@@ -27,6 +27,7 @@ from custom_components.mtgox.coordinator import (
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.testing import Sandbox
 
+from . import place_order
 from .market import clear_quotes, units
 
 ORDERS = "event.mt_gox_orders"
@@ -51,23 +52,17 @@ def orders_state(hass: HomeAssistant) -> State:
     return state
 
 
+async def refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Refresh the entry's coordinator now and let the event entity write its state."""
+    await coordinator_of(entry).async_refresh()
+    await hass.async_block_till_done()
+
+
 async def place_bid(
     hass: HomeAssistant, entry: MockConfigEntry, amount: str, price: str
 ) -> str:
     """Place a BTCUSD limit bid through the action and return its order ID."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        "place_order",
-        {
-            "config_entry_id": entry.entry_id,
-            "side": "buy",
-            "amount": amount,
-            "price": price,
-        },
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
+    response = await place_order(hass, entry, side="buy", amount=amount, price=price)
     assert response["status"] == "unfilled"
     order_id: str = str(response["order_id"])
     return order_id
@@ -158,8 +153,7 @@ async def test_fill(
 
     house_sells(sandbox, "0.5", "790")
     results_before = sandbox.counters[RESULT_REQUESTS]
-    await coordinator_of(init_integration).async_refresh()
-    await hass.async_block_till_done()
+    await refresh(hass, init_integration)
 
     assert [event_attributes(state) for state in order_events] == [
         {
@@ -177,8 +171,7 @@ async def test_fill(
     assert sandbox.counters[RESULT_REQUESTS] == results_before + 1
 
     # Later refreshes neither report it again nor ask about it.
-    await coordinator_of(init_integration).async_refresh()
-    await hass.async_block_till_done()
+    await refresh(hass, init_integration)
     assert len(order_events) == 1
     assert sandbox.counters[RESULT_REQUESTS] == results_before + 1
 
@@ -199,8 +192,7 @@ async def test_order_open_before_setup(
     assert order_events == []
 
     house_sells(sandbox, "0.2", "780")
-    await coordinator_of(mock_config_entry).async_refresh()
-    await hass.async_block_till_done()
+    await refresh(hass, mock_config_entry)
 
     assert [
         (state.attributes["event_type"], state.attributes["order_id"])
@@ -219,8 +211,7 @@ async def test_cancel(
     await hass.async_block_till_done()
 
     sandbox.exchange.cancel_order(sandbox.account, order_id)
-    await coordinator_of(init_integration).async_refresh()
-    await hass.async_block_till_done()
+    await refresh(hass, init_integration)
 
     assert [event_attributes(state) for state in order_events] == [
         {
@@ -249,13 +240,11 @@ async def test_partial_fill_then_cancel(
     order_id = await place_bid(hass, init_integration, "1", "790")
     await hass.async_block_till_done()
     house_sells(sandbox, "0.4", "790")
-    await coordinator_of(init_integration).async_refresh()
-    await hass.async_block_till_done()
+    await refresh(hass, init_integration)
     assert order_events == []
 
     sandbox.exchange.cancel_order(sandbox.account, order_id)
-    await coordinator_of(init_integration).async_refresh()
-    await hass.async_block_till_done()
+    await refresh(hass, init_integration)
 
     assert [event_attributes(state) for state in order_events] == [
         {
@@ -280,13 +269,11 @@ async def test_two_orders_close_in_one_refresh(
     """Each order that closed since the last refresh fires its own event."""
     filled = await place_bid(hass, init_integration, "0.1", "795")
     cancelled = await place_bid(hass, init_integration, "0.1", "600")
-    await coordinator_of(init_integration).async_refresh()
-    await hass.async_block_till_done()
+    await refresh(hass, init_integration)
 
     house_sells(sandbox, "0.1", "795")
     sandbox.exchange.cancel_order(sandbox.account, cancelled)
-    await coordinator_of(init_integration).async_refresh()
-    await hass.async_block_till_done()
+    await refresh(hass, init_integration)
 
     assert sorted(
         (state.attributes["order_id"], state.attributes["event_type"])
@@ -316,23 +303,19 @@ async def test_unreadable_result_is_reported_later(
     sandbox.faults.add(fault, path="1/generic/order/result", count=1)
     coordinator = coordinator_of(init_integration)
 
-    await coordinator.async_refresh()
-    await hass.async_block_till_done()
+    await refresh(hass, init_integration)
     assert order_events == []
 
-    await coordinator.async_refresh()
-    await hass.async_block_till_done()
+    await refresh(hass, init_integration)
     assert [state.attributes["event_type"] for state in order_events] == ["filled"]
     assert order_events[0].attributes["order_id"] == order_id
 
     info_fault = sandbox.faults.add(FaultKind.STATUS, path="1/generic/info", count=1)
-    await coordinator.async_refresh()
-    await hass.async_block_till_done()
+    await refresh(hass, init_integration)
     assert info_fault.remaining == 0
     assert not refreshed(coordinator)
     assert orders_state(hass).state == STATE_UNAVAILABLE
-    await coordinator.async_refresh()
-    await hass.async_block_till_done()
+    await refresh(hass, init_integration)
     assert refreshed(coordinator)
     assert orders_state(hass).state == order_events[0].state
     assert len(order_events) == 1
@@ -374,15 +357,12 @@ async def test_event_after_a_failed_refresh_is_a_change_from_available(
     """
     order_id = await place_bid(hass, init_integration, "0.5", "790")
     await hass.async_block_till_done()
-    coordinator = coordinator_of(init_integration)
     sandbox.faults.add(FaultKind.STATUS, path="1/generic/info", count=1)
-    await coordinator.async_refresh()
-    await hass.async_block_till_done()
+    await refresh(hass, init_integration)
     assert orders_state(hass).state == STATE_UNAVAILABLE
 
     house_sells(sandbox, "0.5", "790")
-    await coordinator.async_refresh()
-    await hass.async_block_till_done()
+    await refresh(hass, init_integration)
 
     assert [
         (state.attributes["event_type"], state.attributes["order_id"])
