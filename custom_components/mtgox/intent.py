@@ -73,15 +73,33 @@ def _requested_currency(slots: dict[str, Any]) -> str | None:
     return str(slots[SLOT_CURRENCY]["value"]).strip().upper() or None
 
 
-def _answer(intent_obj: intent.Intent, speech: str) -> intent.IntentResponse:
-    """Answer a question with ``speech``."""
-    response = intent_obj.create_response()
-    response.response_type = intent.IntentResponseType.QUERY_ANSWER
-    response.async_set_speech(speech)
-    return response
+class _AccountQuestionHandler(intent.IntentHandler):
+    """Answer a question about the loaded accounts, optionally about one currency.
+
+    The price and the balance intents read their slots, find the accounts and
+    answer the same way; each says only what its answer is.
+    """
+
+    slot_schema = CURRENCY_SLOT_SCHEMA
+
+    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        """Answer the question from the loaded accounts' last refresh."""
+        slots = self.async_validate_slots(intent_obj.slots)
+        currency = _requested_currency(slots)
+        coordinators = _coordinators(intent_obj.hass)
+        response = intent_obj.create_response()
+        response.response_type = intent.IntentResponseType.QUERY_ANSWER
+        response.async_set_speech(self._speech(coordinators, currency))
+        return response
+
+    def _speech(
+        self, coordinators: list[MtGoxDataUpdateCoordinator], currency: str | None
+    ) -> str:
+        """Return the answer to say, or raise IntentHandleError."""
+        raise NotImplementedError
 
 
-class GetPriceIntentHandler(intent.IntentHandler):
+class GetPriceIntentHandler(_AccountQuestionHandler):
     """Say the last bitcoin price, in the first tracked pair or a given currency."""
 
     intent_type = INTENT_GET_PRICE
@@ -89,13 +107,11 @@ class GetPriceIntentHandler(intent.IntentHandler):
         "Gets the last price of a bitcoin on Mt.Gox, in a given currency code "
         "such as USD or EUR, or in the first tracked currency"
     )
-    slot_schema = CURRENCY_SLOT_SCHEMA
 
-    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+    def _speech(
+        self, coordinators: list[MtGoxDataUpdateCoordinator], currency: str | None
+    ) -> str:
         """Find the pair's last price and say it with its currency."""
-        slots = self.async_validate_slots(intent_obj.slots)
-        currency = _requested_currency(slots)
-        coordinators = _coordinators(intent_obj.hass)
         pair = f"{BITCOIN}{currency}" if currency else coordinators[0].pairs[0]
         for coordinator in coordinators:
             if pair not in coordinator.pairs:
@@ -105,17 +121,16 @@ class GetPriceIntentHandler(intent.IntentHandler):
                 raise intent.IntentHandleError(
                     f"The Mt.Gox price in {pair[3:]} is unavailable right now"
                 )
-            return _answer(
-                intent_obj,
+            return (
                 f"The bitcoin price on Mt.Gox is {spoken_amount(ticker.last)} "
-                f"{ticker.currency}",
+                f"{ticker.currency}"
             )
         raise intent.IntentHandleError(
             f"Mt.Gox does not track the bitcoin price in {pair[3:]}"
         )
 
 
-class GetBalanceIntentHandler(intent.IntentHandler):
+class GetBalanceIntentHandler(_AccountQuestionHandler):
     """Say the balance of every wallet, or of one currency's wallet."""
 
     intent_type = INTENT_GET_BALANCE
@@ -123,23 +138,17 @@ class GetBalanceIntentHandler(intent.IntentHandler):
         "Gets the balance of the Mt.Gox account: every wallet and their total "
         "value, or only the wallet of a given currency code such as BTC or USD"
     )
-    slot_schema = CURRENCY_SLOT_SCHEMA
 
-    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+    def _speech(
+        self, coordinators: list[MtGoxDataUpdateCoordinator], currency: str | None
+    ) -> str:
         """Read the balances of the last refresh and say them with their units."""
-        slots = self.async_validate_slots(intent_obj.slots)
-        currency = _requested_currency(slots)
-        coordinators = _coordinators(intent_obj.hass)
         answers = [_balance(coordinator, currency) for coordinator in coordinators]
         if len(answers) == 1:
-            return _answer(intent_obj, f"Your Mt.Gox balance is {answers[0]}")
-        return _answer(
-            intent_obj,
-            "Your Mt.Gox balances are "
-            + "; ".join(
-                f"{coordinator.config_entry.title}: {answer}"
-                for coordinator, answer in zip(coordinators, answers, strict=True)
-            ),
+            return f"Your Mt.Gox balance is {answers[0]}"
+        return "Your Mt.Gox balances are " + "; ".join(
+            f"{coordinator.config_entry.title}: {answer}"
+            for coordinator, answer in zip(coordinators, answers, strict=True)
         )
 
 
