@@ -37,6 +37,12 @@ REFRESH: Final = 30
 CLIENT_TIMEOUT: Final = 10
 """The client's request timeout, in seconds."""
 
+REFRESH_REQUESTS: Final = {"1:ticker": 2, "1:info": 1, "1:orders": 1}
+"""The sandbox's counters after one refresh of the two-pair entry on API v1.
+
+One ticker per tracked pair, one account info and one order list.
+"""
+
 MAX_SPINS: Final = 100_000
 """Loop iterations to wait for the sandbox to see a request before giving up."""
 

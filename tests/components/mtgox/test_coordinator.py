@@ -18,7 +18,7 @@ from custom_components.mtgox.const import CONF_PAIRS
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.testing import Sandbox
 
-from . import assert_reauth_started, setup_entry, state_of, tick
+from . import REFRESH_REQUESTS, assert_reauth_started, setup_entry, state_of, tick
 
 PRICE = "sensor.bitcoin_usd_price"
 EURO_PRICE = "sensor.bitcoin_eur_price"
@@ -44,7 +44,7 @@ async def test_requests_per_refresh(
     # 2 pairs x 8 (6 of them disabled by default), 4 account and 5 wallets x 3.
     sensors = hass.states.async_entity_ids("sensor")
     assert len(sensors) == (35 if every_entity_enabled else 29)
-    assert sandbox.counters == {"1:ticker": 2, "1:info": 1, "1:orders": 1}
+    assert sandbox.counters == REFRESH_REQUESTS
 
     sandbox.counters.clear()
     # Refreshes fall on whole seconds, 29 to 31 s after the last one.
@@ -52,7 +52,7 @@ async def test_requests_per_refresh(
     assert not sandbox.counters
 
     await tick(hass, freezer, 3)
-    assert sandbox.counters == {"1:ticker": 2, "1:info": 1, "1:orders": 1}
+    assert sandbox.counters == REFRESH_REQUESTS
 
 
 async def test_failure_and_recovery(

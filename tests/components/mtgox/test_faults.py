@@ -44,6 +44,7 @@ from . import (
     CLIENT_TIMEOUT,
     LIMIT_BUY,
     REFRESH,
+    REFRESH_REQUESTS,
     assert_reauth_started,
     state_of,
     tick,
@@ -229,7 +230,7 @@ async def test_stale_nonce_heals_itself(
     # The next refresh needs no retry.
     sandbox.counters.clear()
     await tick(hass, freezer)
-    assert sandbox.counters == {"1:ticker": 2, "1:info": 1, "1:orders": 1}
+    assert sandbox.counters == REFRESH_REQUESTS
 
 
 async def test_injected_stale_nonce_costs_one_request(
@@ -247,9 +248,7 @@ async def test_injected_stale_nonce_costs_one_request(
         sandbox.counters.clear()
         await tick(hass, freezer)
         assert_live(hass, init_integration)
-        assert sandbox.counters == {"1:ticker": 2, "1:info": 1, "1:orders": 1} | {
-            counter: 2
-        }
+        assert sandbox.counters == REFRESH_REQUESTS | {counter: 2}
     assert coordinator_lines(caplog) == []
 
 
@@ -342,7 +341,7 @@ async def test_block_is_waited_out_not_hammered(
     sandbox.server.limiter.limit = 10
     await tick(hass, freezer)
     assert_live(hass, init_integration)
-    assert sandbox.counters == {"1:ticker": 2, "1:info": 1, "1:orders": 1}
+    assert sandbox.counters == REFRESH_REQUESTS
     assert coordinator_lines(caplog) == ["Fetching mtgox data recovered"]
 
 
