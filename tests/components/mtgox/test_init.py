@@ -116,7 +116,8 @@ async def test_withdraw_right_repair_issue(
     assert issue.translation_key == "withdraw_right"
     assert issue.translation_placeholders == {"title": mock_config_entry.title}
     assert issue.severity is ir.IssueSeverity.WARNING
-    assert not issue.is_fixable
+    assert issue.is_fixable
+    assert issue.data == {"entry_id": mock_config_entry.entry_id}
 
     sandbox.exchange.set_rights(sandbox.key, DEMO_RIGHTS)
     await hass.config_entries.async_reload(mock_config_entry.entry_id)
