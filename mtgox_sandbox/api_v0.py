@@ -13,8 +13,14 @@ Choices where the reference is silent:
   2 = not enough funds (never listed, since refused orders are not kept),
   0 = anything else.
 * ``buyBTC.php``/``sellBTC.php`` answer the attested ``status`` and ``orders``
-  plus the new order's ``oid``, without which a client could not cancel it.
-* ``cancelOrder.php`` finds the order by ``oid``; ``type`` is not checked.
+  plus the new order's ``oid``, without which a client could not cancel it;
+  the ``omit_oid`` fault leaves the ``oid`` out, as the recorded real reply.
+* ``cancelOrder.php`` finds the order by ``oid``; ``type`` (1 ask, 2 bid) is
+  optional, but when given it must be the order's side, else the order is
+  "not found" as an unknown oid would be.
+* A stale nonce is answered ``{"error":"Invalid nonce"}`` (HTTP 403): v0 errors
+  have no token, and a client must tell it from other login errors, which say
+  "Identification required to access private API" as in v1.
 * ``getTrades.php`` returns at most 100 trades after ``since``; without
   ``since``, every trade of the last 24 hours.
 * A missing ``Rest-Key`` is answered ``{"error":"Not logged in."}`` (RB0's
@@ -35,7 +41,14 @@ from .endpoints import (
     invalid_call,
     invalid_parameter,
 )
-from .exchange import BASE, OPEN, Order
+from .exchange import (
+    BASE,
+    OPEN,
+    ORDER_NOT_FOUND,
+    UNKNOWN_ERROR_TOKEN,
+    ExchangeError,
+    Order,
+)
 from .views import GET_INFO, TRADE, place_order
 
 V0_TYPES: Final[dict[str, int]] = {"ask": 1, "bid": 2}
@@ -44,7 +57,8 @@ V0_STATUS_OTHER: Final = 0
 MAX_TRADES: Final = 100
 QUEUED: Final = "Your order has been queued for execution"
 V0_MESSAGES: Final[dict[str | None, str]] = {
-    LoginError.MISSING_REST_KEY: "Not logged in."
+    LoginError.MISSING_REST_KEY: "Not logged in.",
+    LoginError.INVALID_NONCE: "Invalid nonce",
 }
 
 
@@ -167,8 +181,15 @@ def sell_btc(ctx: CallContext) -> dict[str, Any]:
 
 
 def cancel_order(ctx: CallContext) -> dict[str, Any]:
-    """Cancel an order by ``oid``; answer like ``getOrders.php``."""
-    ctx.exchange.cancel_order(ctx.account, ctx.text("oid", "an order id"))
+    """Cancel an order by ``oid`` (of ``type``, if given); answer like ``getOrders.php``."""
+    oid = ctx.text("oid", "an order id")
+    wanted = ctx.params.get("type")
+    if wanted:
+        sides = {item.oid: item.side for item in ctx.exchange.open_orders(ctx.account)}
+        if oid in sides and str(V0_TYPES[sides[oid]]) != wanted:
+            # Answered as an unknown oid is: no order of that type has it.
+            raise ExchangeError(ORDER_NOT_FOUND, UNKNOWN_ERROR_TOKEN)
+    ctx.exchange.cancel_order(ctx.account, oid)
     return _funds(ctx) | {"orders": _open_orders(ctx)}
 
 

@@ -49,6 +49,9 @@ class FaultKind(StrEnum):
     """Process the request fully (place the order...), then close the connection."""
     EXECUTE_THEN_HANG = "execute_then_hang"
     """Process the request fully, then hold the connection until the server stops."""
+    OMIT_OID = "omit_oid"
+    """Answer without the reply's top-level ``oid``: a v0 ``buyBTC.php`` then
+    looks like the recorded real one, ``status`` and ``orders`` only."""
 
 
 DEFAULT_STATUS: Final[dict[FaultKind, int]] = {

@@ -311,6 +311,11 @@ class SandboxServer:
             return drop_connection(request)
         if FaultKind.EXECUTE_THEN_DROP in faults:
             return drop_connection(request)
+        if FaultKind.OMIT_OID in faults and response.text is not None:
+            payload = json.loads(response.text)
+            if isinstance(payload, dict):
+                payload.pop("oid", None)
+                response.text = json.dumps(payload, separators=(",", ":"))
         if FaultKind.TRUNCATED_JSON in faults and response.text is not None:
             response.text = response.text[: len(response.text) // 2]
         return response

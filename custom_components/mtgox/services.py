@@ -38,6 +38,7 @@ from .api import (
     MtGoxAuthenticationError,
     MtGoxConnectionError,
     MtGoxError,
+    MtGoxOrderPlacedError,
     MtGoxOrderRejectedError,
     MtGoxOrderUnknownError,
     MtGoxRateLimitError,
@@ -317,9 +318,13 @@ async def _async_place_order(call: ServiceCall) -> ServiceResponse:
     side_name: str = call.data[ATTR_SIDE]
     side = SIDES[side_name]
     client = entry.runtime_data.client
+    order_id: str | None
     async with _translated_client_errors():
         try:
             order_id = await client.add_order(pair, side, amount, price)
+        except MtGoxOrderPlacedError:
+            # API v0: placed, but the reply did not say which order it is.
+            order_id = None
         except MtGoxOrderUnknownError as err:
             # The exchange may hold the order: show what it holds, never retry.
             await coordinator.async_request_refresh()
@@ -337,7 +342,11 @@ async def _async_place_order(call: ServiceCall) -> ServiceResponse:
     if not call.return_response:
         # Reading the fills would only spend a request of the exchange's limit.
         return None
-    status, filled_amount = await _async_fill_status(client, side, order_id, amount)
+    status, filled_amount = (
+        (STATUS_UNKNOWN, None)
+        if order_id is None
+        else await _async_fill_status(client, side, order_id, amount)
+    )
     return {
         "order_id": order_id,
         "pair": pair,
@@ -368,7 +377,7 @@ async def _async_cancel_order(call: ServiceCall) -> ServiceResponse:
             translation_placeholders={"order_id": order_id},
         )
     async with _translated_client_errors():
-        await client.cancel_order(order.pair, order_id)
+        await client.cancel_order(order.pair, order_id, order.side)
     await entry.runtime_data.coordinator.async_request_refresh()
     return None
 

@@ -83,12 +83,27 @@ def test_skip_ahead_jumps_past_the_clock() -> None:
     assert source.issue() == 1_000_000 + SKIP_AHEAD_US + 1
 
 
-def test_skip_ahead_jumps_past_a_high_water_mark_ahead_of_the_clock() -> None:
-    source = NonceSource(50_000_000, clock_us=SettableClock(1_000_000))
+def test_skip_ahead_keeps_a_high_water_mark_beyond_the_jump() -> None:
+    # Never lowered, and not pushed further either: repeated refusals do not compound.
+    seen: list[int] = []
+    source = NonceSource(
+        50_000_000, clock_us=SettableClock(1_000_000), on_change=seen.append
+    )
 
     source.skip_ahead()
+    source.skip_ahead()
 
-    assert source.high_water == 50_000_000 + SKIP_AHEAD_US
+    assert source.high_water == 50_000_000
+    assert seen == []
+
+
+def test_repeated_skips_at_one_time_do_not_compound() -> None:
+    source = NonceSource(clock_us=SettableClock(1_000_000))
+
+    source.skip_ahead()
+    source.skip_ahead()
+
+    assert source.high_water == 1_000_000 + SKIP_AHEAD_US
 
 
 def test_repr_shows_the_high_water_mark() -> None:

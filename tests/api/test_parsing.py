@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.utils import format_datetime
+from pathlib import Path
 
 import pytest
 
@@ -39,6 +40,7 @@ from custom_components.mtgox.api.parsing import (
 )
 
 V0, V1, V2 = ApiVersion.V0, ApiVersion.V1, ApiVersion.V2
+REAL = Path(__file__).parents[1] / "fixtures" / "real"
 HTML_PAGE = b"<!DOCTYPE HTML>\n<html><head><title>502 Bad Gateway</title></head></html>"
 
 
@@ -492,10 +494,18 @@ def test_order_id(version: ApiVersion, payload: object) -> None:
     assert parse_order_id(version, payload) == "490a214f-9a30-449f-acb8-780f9046502f"
 
 
-def test_v0_order_reply_without_oid_is_refused() -> None:
-    # RB0's 2011 buy.json: only status and orders.
-    with pytest.raises(MtGoxResponseError, match="oid"):
-        parse_order_id(V0, {"status": "queued", "orders": []})
+def test_v0_order_reply_without_oid_names_no_order() -> None:
+    # RB0's 2011 buy.json: only status and orders. The order was queued; which
+    # listed order is the new one the client tells from the orders open before.
+    reply = load_json((REAL / "sferik-mtgox/v0/buy.json").read_bytes())
+
+    assert parse_order_id(V0, reply) is None
+    assert len(parse_orders(V0, reply)) == 7
+
+
+def test_v0_order_reply_without_oid_nor_status_is_refused() -> None:
+    with pytest.raises(MtGoxResponseError, match="status"):
+        parse_order_id(V0, {"orders": []})
 
 
 ORDER_RESULT = f"""{{

@@ -238,4 +238,6 @@ async def test_v0_errors_are_bare(caller: Caller) -> None:
     assert reply.json == {"error": "Not logged in."}
     await caller.signed("0/info.php", nonce=5)
     stale = await caller.signed("0/info.php", nonce=5)
-    assert stale.json == {"error": IDENTIFICATION_REQUIRED}
+    assert stale.status == 403
+    # Our choice: unlike the other login errors, a v0 stale nonce says so.
+    assert stale.json == {"error": "Invalid nonce"}

@@ -14,6 +14,7 @@ from .errors import (
     MtGoxApiError,
     MtGoxAuthenticationError,
     MtGoxConnectionError,
+    MtGoxOrderPlacedError,
     MtGoxOrderRejectedError,
     MtGoxOrderUnknownError,
     MtGoxRateLimitError,
@@ -32,8 +33,8 @@ from .models import (
 from .money import to_int_units
 from .nonce import NonceSource
 from .parsing import (
-    INVALID_NONCE_TOKEN,
     decode_reply,
+    is_stale_nonce,
     parse_account_info,
     parse_currency_info,
     parse_order_id,
@@ -53,6 +54,7 @@ _PAIR = re.compile(r"[A-Z]{6}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 _V0_ITEM = "BTC"
+_V0_TYPES = {Side.ASK: "1", Side.BID: "2"}
 
 type FormParams = Sequence[tuple[str, str]]
 
@@ -169,6 +171,11 @@ class MtGoxClient:
         MtGoxOrderRejectedError when the exchange refuses the order and
         MtGoxOrderUnknownError when the request may have reached the exchange but
         no usable reply came back.
+
+        On v0 the open orders are read first (one more request): the real
+        ``buyBTC.php`` reply lists every open order but may not name the new
+        one. When the reply names none and the list does not tell which is new,
+        MtGoxOrderPlacedError says the order was placed with an unknown oid.
         """
         item, currency = _split_pair(pair)
         side = Side(side)
@@ -192,33 +199,57 @@ class MtGoxClient:
                 params = [("type", side.value), ("amount_int", str(amount_int))]
                 if price_int is not None:
                     params.append(("price_int", str(price_int)))
-        try:
-            return parse_order_id(
-                self._version, await self._post(self._version, path, params)
+        # The v0 reply may not name the new order (the recorded real one only
+        # lists every open order): note the open orders first, under the same
+        # nonce lock, so the new one is the one that was not there before.
+        async with self._nonces.lock:
+            before = (
+                frozenset(
+                    order.oid
+                    for order in parse_orders(
+                        ApiVersion.V0,
+                        await self._post_locked(ApiVersion.V0, "getOrders.php"),
+                    )
+                )
+                if self._version is ApiVersion.V0
+                else frozenset()
             )
-        except MtGoxAuthenticationError:
-            raise
-        except MtGoxApiError as err:
-            raise MtGoxOrderRejectedError(err.message, err.token) from err
-        except (MtGoxConnectionError, MtGoxResponseError) as err:
-            if isinstance(err.__cause__, aiohttp.ClientConnectorError):
-                raise  # The connection never opened: nothing was sent.
-            raise MtGoxOrderUnknownError(
-                f"{side.value} order on {pair} may or may not have been placed "
-                f"({err}); check the open orders before placing it again"
-            ) from err
+            try:
+                payload = await self._post_locked(self._version, path, params)
+                oid = parse_order_id(self._version, payload)
+            except MtGoxAuthenticationError:
+                raise
+            except MtGoxApiError as err:
+                raise MtGoxOrderRejectedError(err.message, err.token) from err
+            except (MtGoxConnectionError, MtGoxResponseError) as err:
+                if isinstance(err.__cause__, aiohttp.ClientConnectorError):
+                    raise  # The connection never opened: nothing was sent.
+                raise MtGoxOrderUnknownError(
+                    f"{side.value} order on {pair} may or may not have been placed "
+                    f"({err}); check the open orders before placing it again"
+                ) from err
+        if oid is not None:
+            return oid
+        return _new_v0_order(payload, before, pair, side, amount, price)
 
-    async def cancel_order(self, pair: str, oid: str) -> None:
-        """Cancel an open order; MtGoxApiError if the exchange does not know it."""
+    async def cancel_order(self, pair: str, oid: str, side: Side | None = None) -> None:
+        """Cancel an open order; MtGoxApiError if the exchange does not know it.
+
+        ``side`` is sent as v0's ``type`` (1 ask, 2 bid) when known; v1 and v2
+        find the order by ``oid`` alone.
+        """
         _split_pair(pair)
+        params = [("oid", oid)]
         match self._version:
             case ApiVersion.V0:
                 path = "cancelOrder.php"
+                if side is not None:
+                    params.append(("type", _V0_TYPES[Side(side)]))
             case ApiVersion.V1:
                 path = f"{pair}/order/cancel"
             case ApiVersion.V2:
                 path = f"{pair}/money/order/cancel"
-        await self._post(self._version, path, [("oid", oid)])
+        await self._post(self._version, path, params)
 
     async def order_result(self, side: Side, oid: str) -> OrderResult:
         """Return how an order was filled.
@@ -243,19 +274,23 @@ class MtGoxClient:
     ) -> object:
         # Holding the lock from nonce to reply keeps nonces arriving in order.
         async with self._nonces.lock:
-            try:
-                return await self._signed_post(version, path, params)
-            except MtGoxAuthenticationError as err:
-                # v0 error bodies carry no token, so there a stale nonce looks
-                # like any other login error; retrying those once costs one call.
-                if err.token not in (INVALID_NONCE_TOKEN, None):
-                    raise
-            # Another client of this key used a higher nonce. The exchange judges
-            # the login before acting, so a refused call did nothing and one
-            # retry cannot act twice.
-            _LOGGER.debug("Stale nonce on POST %d/%s, retrying once", version, path)
-            self._nonces.skip_ahead()
+            return await self._post_locked(version, path, params)
+
+    async def _post_locked(
+        self, version: ApiVersion, path: str, params: FormParams = ()
+    ) -> object:
+        """Send a signed POST; the caller holds the nonce lock."""
+        try:
             return await self._signed_post(version, path, params)
+        except MtGoxAuthenticationError as err:
+            if not is_stale_nonce(version, err):
+                raise
+        # Another client of this key used a higher nonce. The exchange judges
+        # the login before acting, so a refused call did nothing and one
+        # retry cannot act twice.
+        _LOGGER.debug("Stale nonce on POST %d/%s, retrying once", version, path)
+        self._nonces.skip_ahead()
+        return await self._signed_post(version, path, params)
 
     async def _signed_post(
         self, version: ApiVersion, path: str, params: FormParams
@@ -319,6 +354,43 @@ class MtGoxClient:
                     self._blocked_until, loop.time() + err.retry_after
                 )
             raise
+
+
+def _new_v0_order(
+    payload: object,
+    before: frozenset[str],
+    pair: str,
+    side: Side,
+    amount: Decimal,
+    price: Decimal | None,
+) -> str:
+    """Return the oid of the order a v0 reply without ``oid`` lists as new.
+
+    The new order is the listed one that was not open before; if several are
+    (the list read before may come from the exchange's 10 s cache), the one of
+    the side, amount and price just asked for. Raises MtGoxOrderPlacedError
+    when none or several remain: the order was placed all the same.
+    """
+    try:
+        listed = parse_orders(ApiVersion.V0, payload)
+    except MtGoxResponseError:
+        listed = []
+    new = [order for order in listed if order.oid not in before]
+    if len(new) > 1:
+        new = [
+            order
+            for order in new
+            if order.pair == pair
+            and order.side is side
+            and order.amount == amount
+            and (price is None or order.price == price)
+        ]
+    if len(new) == 1:
+        return new[0].oid
+    raise MtGoxOrderPlacedError(
+        f"{side.value} order on {pair} was placed, but the exchange's reply "
+        "does not say which open order it is"
+    )
 
 
 def _split_pair(pair: str) -> tuple[str, str]:

@@ -78,3 +78,13 @@ class MtGoxOrderUnknownError(MtGoxError):
     exist: look at the open orders before placing it again. Never retried
     automatically, because a retry could place the order twice.
     """
+
+
+class MtGoxOrderPlacedError(MtGoxError):
+    """The exchange placed the order but did not say which order id it got.
+
+    Raised by add_order on API v0 only, when the reply (which lists every open
+    order but may not name the new one) leaves the new order unidentified:
+    it already filled, or several new orders look alike. The order exists or
+    existed; never place it again because of this error.
+    """

@@ -14,10 +14,11 @@ SKIP_AHEAD_US = 10_000_000
 
 A stale nonce means another client used the same key with a nonce at or above
 ours; such clients use the wall clock in microseconds, so their nonces sit near
-"now". Jumping 10 s past the later of our clock and our high-water mark clears
-any client whose clock runs up to 10 s ahead of ours (the same skew the exchange
-itself tolerated for tonces), while a client sharing the key and using the plain
-clock is locked out for at most those 10 s, not longer.
+"now". Jumping 10 s past our clock clears any client whose clock runs up to 10 s
+ahead of ours (the same skew the exchange itself tolerated for tonces), while a
+client sharing the key and using the plain clock is locked out for at most those
+10 s, not longer. The jump is measured from the clock, never from the mark, so
+repeated refusals (a key that keeps failing) do not push the mark ever further.
 """
 
 
@@ -67,8 +68,13 @@ class NonceSource:
         return nonce
 
     def skip_ahead(self) -> None:
-        """Jump SKIP_AHEAD_US past the clock after the exchange refused a stale nonce."""
-        self._raise_high_water(max(self._clock_us(), self._high_water) + SKIP_AHEAD_US)
+        """Jump SKIP_AHEAD_US past the clock after the exchange refused a stale nonce.
+
+        A mark already beyond that is kept: never lowered, never pushed further.
+        """
+        target = self._clock_us() + SKIP_AHEAD_US
+        if target > self._high_water:
+            self._raise_high_water(target)
 
     def _raise_high_water(self, value: int) -> None:
         self._high_water = value

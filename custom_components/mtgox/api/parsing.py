@@ -41,6 +41,12 @@ if TYPE_CHECKING:
 INVALID_NONCE_TOKEN = "login_error_invalid_nonce"  # noqa: S105 - error token, not a credential
 """Token of the 403 the exchange sends for a nonce not above the key's last one."""
 
+_V0_NONCE_WORD = "nonce"
+"""What a v0 stale-nonce error says: v0 errors carry no token, and no real v0
+stale-nonce text was recorded; the sandbox answers ``{"error": "Invalid nonce"}``.
+Any other v0 login error (wrong key, signature, rights) is not a stale nonce.
+"""
+
 _AUTHENTICATION_TOKEN_PREFIX = "login_error"  # noqa: S105 - error token prefix
 _MYSQL_ERROR = b"MySQL error"
 _INTEGER = re.compile(r"-?[0-9]{1,20}")
@@ -168,6 +174,17 @@ def _api_error(status: int, document: JsonObject) -> MtGoxApiError:
     return MtGoxApiError(text, token_text)
 
 
+def is_stale_nonce(version: ApiVersion, error: MtGoxAuthenticationError) -> bool:
+    """Return whether the exchange refused a call only because its nonce was stale.
+
+    v1/v2 say so with a token; v0 errors have none, so there the message must
+    mention the nonce.
+    """
+    if version is ApiVersion.V0 and error.token is None:
+        return _V0_NONCE_WORD in error.message.lower()
+    return error.token == INVALID_NONCE_TOKEN
+
+
 def _excerpt(value: object) -> str:
     text = repr(value)
     return text if len(text) <= _EXCERPT else f"{text[:_EXCERPT]}..."
@@ -253,10 +270,19 @@ def parse_orders(version: ApiVersion, payload: object) -> list[Order]:
     return [_order(order) for order in _list(payload, "orders")]
 
 
-def parse_order_id(version: ApiVersion, payload: object) -> str:
-    """Parse the reply to order/add: the new order's id."""
+def parse_order_id(version: ApiVersion, payload: object) -> str | None:
+    """Parse the reply to order/add: the new order's id.
+
+    None only for a v0 reply that has its ``status`` but no ``oid``, like the
+    recorded real ``buyBTC.php`` reply: the order was queued, but the reply only
+    lists every open order (see parse_orders) without saying which is new.
+    """
     if version is ApiVersion.V0:
-        return _text(_object(payload, "order reply"), "oid", "order reply")
+        reply = _object(payload, "order reply")
+        if "oid" in reply:
+            return _text(reply, "oid", "order reply")
+        _text(reply, "status", "order reply")
+        return None
     return _string(payload, "order id")
 
 

@@ -629,6 +629,40 @@ async def test_order_round_trip_on_every_api_version(
     assert open_sandbox_orders(sandbox) == []
 
 
+async def test_v0_order_round_trip_with_the_real_reply_shape(
+    hass: HomeAssistant, sandbox: Sandbox, mock_config_entry: MockConfigEntry
+) -> None:
+    """A v0 reply without the new order's oid, as recorded from the real exchange."""
+    await setup_entry(hass, mock_config_entry, data={CONF_API_VERSION: 0})
+    sandbox.faults.add(FaultKind.OMIT_OID, path="0/buyBTC.php")
+
+    placed = await place_order(hass, mock_config_entry, **LIMIT_BUY)
+
+    assert placed["status"] == "unfilled"
+    assert [order.oid for order in sandbox.exchange.open_orders(sandbox.account)] == [
+        placed["order_id"]
+    ]
+    await cancel_order(hass, mock_config_entry, placed["order_id"])
+    assert open_sandbox_orders(sandbox) == []
+
+
+async def test_v0_order_placed_without_a_known_id(
+    hass: HomeAssistant, sandbox: Sandbox, mock_config_entry: MockConfigEntry
+) -> None:
+    """A v0 market order that filled at once: placed, its id unknown, not an error."""
+    await setup_entry(hass, mock_config_entry, data={CONF_API_VERSION: 0})
+    sandbox.faults.add(FaultKind.OMIT_OID, path="0/buyBTC.php")
+
+    placed = await place_order(
+        hass, mock_config_entry, side="buy", amount="0.1", pair="BTCUSD"
+    )
+
+    assert placed["order_id"] is None
+    assert placed["status"] == "unknown"
+    assert placed["filled_amount"] is None
+    assert sandbox.counters["0:buyBTC.php"] == 1
+
+
 async def test_get_orders_without_any(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
