@@ -6,6 +6,7 @@ and string-versus-number choices of replies recorded from the real exchange.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.utils import format_datetime
@@ -392,11 +393,37 @@ def test_account_info() -> None:
     assert account.wallets["USD"] == Wallet("USD", Decimal("7"), Decimal(0))
 
 
-def test_account_wallet_in_a_foreign_currency_is_refused() -> None:
+def test_account_wallet_in_a_foreign_currency_is_skipped_alone(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A wallet keyed EUR holding USD amounts is unreadable; the rest stays.
+    caplog.set_level(logging.DEBUG, logger="custom_components.mtgox.api")
     body = ACCOUNT.replace('"USD":{"Balance"', '"EUR":{"Balance"')
 
-    with pytest.raises(MtGoxResponseError, match="EUR wallet Balance"):
-        parse_account_info(load_json(body.encode()))
+    account = parse_account_info(load_json(body.encode()))
+
+    assert account.invalid_wallets == {"EUR"}
+    assert account.wallets.keys() == {"BTC"}
+    assert account.wallets["BTC"].balance == Decimal("42")
+    assert [r.getMessage() for r in caplog.records] == [
+        "Skipping the EUR wallet: unreadable"
+    ]
+
+
+def test_account_with_readable_wallets_has_no_invalid_ones() -> None:
+    assert parse_account_info(load_json(ACCOUNT.encode())).invalid_wallets == set()
+
+
+def test_account_with_a_wallet_that_is_not_an_object_keeps_the_others() -> None:
+    document = load_json(ACCOUNT.encode())
+    assert isinstance(document, dict)
+    document["Wallets"]["USD"] = []
+
+    account = parse_account_info(document)
+
+    assert account.invalid_wallets == {"USD"}
+    assert account.wallets.keys() == {"BTC"}
+    assert account.login == "elthariel"
 
 
 # Orders -------------------------------------------------------------------------

@@ -72,6 +72,8 @@ class AccountInfo:
 
     ``account_id`` is the exchange's "Id", ``login`` its "Login"; ``trade_fee`` is
     a percentage (0.6 means 0.6 %); ``monthly_volume`` is in BTC.
+    ``invalid_wallets`` are the currencies whose wallet the reply sent in a shape
+    that could not be read: they are left out of ``wallets``, the rest is kept.
     """
 
     account_id: str
@@ -80,6 +82,7 @@ class AccountInfo:
     wallets: Mapping[str, Wallet]
     trade_fee: Decimal
     monthly_volume: Decimal
+    invalid_wallets: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ KeyError, TypeError, ValueError or decimal.InvalidOperation.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from datetime import UTC, datetime, timedelta
@@ -37,6 +38,8 @@ from .money import from_int_units, parse_money
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+_LOGGER = logging.getLogger(__name__)
 
 INVALID_NONCE_TOKEN = "login_error_invalid_nonce"  # noqa: S105 - error token, not a credential
 """Token of the 403 the exchange sends for a nonce not above the key's last one."""
@@ -248,10 +251,15 @@ def parse_account_info(payload: object) -> AccountInfo:
     """Parse the account object (the same shape in v0, v1 and v2)."""
     account = _object(payload, "account")
     rights = _list(_field(account, "Rights"), "account Rights")
-    wallets = {
-        currency: _wallet(currency, wallet)
-        for currency, wallet in _object(_field(account, "Wallets"), "Wallets").items()
-    }
+    wallets: dict[str, Wallet] = {}
+    invalid_wallets: set[str] = set()
+    for currency, wallet in _object(_field(account, "Wallets"), "Wallets").items():
+        # One unreadable wallet must not hide the account and the other wallets.
+        try:
+            wallets[currency] = _wallet(currency, wallet)
+        except MtGoxResponseError:
+            _LOGGER.debug("Skipping the %s wallet: unreadable", currency[:8])
+            invalid_wallets.add(currency)
     return AccountInfo(
         account_id=_text(account, "Id", "account"),
         login=_text(account, "Login", "account"),
@@ -259,6 +267,7 @@ def parse_account_info(payload: object) -> AccountInfo:
         wallets=wallets,
         trade_fee=_number(account, "Trade_Fee", "account"),
         monthly_volume=_money(account, "Monthly_Volume", "account", "BTC"),
+        invalid_wallets=frozenset(invalid_wallets),
     )
 
 
