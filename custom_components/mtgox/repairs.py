@@ -7,8 +7,17 @@ from typing import TYPE_CHECKING
 from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
 
 if TYPE_CHECKING:
-    from homeassistant import data_entry_flow
     from homeassistant.core import HomeAssistant
+
+    # Home Assistant 2025.x types repair steps as FlowResult, 2026 as RepairsFlowResult.
+    try:
+        from homeassistant.components.repairs import (  # type: ignore[attr-defined,unused-ignore]
+            RepairsFlowResult,
+        )
+    except ImportError:
+        from homeassistant.data_entry_flow import (  # type: ignore[assignment,unused-ignore]
+            FlowResult as RepairsFlowResult,
+        )
 
 
 class WithdrawRightRepairFlow(ConfirmRepairFlow):
@@ -21,7 +30,7 @@ class WithdrawRightRepairFlow(ConfirmRepairFlow):
 
     async def async_step_confirm(
         self, user_input: dict[str, str] | None = None
-    ) -> data_entry_flow.FlowResult:
+    ) -> RepairsFlowResult:
         """Start the entry's reauth flow, where the user enters the new key."""
         if user_input is not None and (
             entry := self.hass.config_entries.async_get_entry(self._entry_id)
