@@ -9,8 +9,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Final, NoReturn, override
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import CALLBACK_TYPE, HassJob
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -44,6 +46,7 @@ from .const import (
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from datetime import datetime
 
     from homeassistant.core import HomeAssistant
 
@@ -192,6 +195,15 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
         self._failed_pairs: set[str] = set()
         self._unvalued_currencies: list[str] = []
         self._blocked_until = dt_util.utcnow()
+        # When the last fetch started, whatever triggered it: none starts
+        # closer than MIN_UPDATE_INTERVAL to it.
+        self._last_fetch_started: datetime | None = None
+        self._unsub_deferred_refresh: CALLBACK_TYPE | None = None
+        self._deferred_refresh_job = HassJob(
+            self._async_deferred_refresh,
+            f"{DOMAIN} deferred refresh",
+            cancel_on_shutdown=True,
+        )
         self._open_orders: dict[str, _TrackedOrder] = {}
         self._closed_orders: dict[str, _TrackedOrder] = {}
         self.order_updates: tuple[OrderUpdate, ...] = ()
@@ -202,15 +214,59 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
             config_entry=entry,
             name=DOMAIN,
             update_interval=timedelta(seconds=interval),
-            # Requested refreshes (actions, update_entity) share the floor.
+            # Requested refreshes (actions, update_entity) coalesce; the
+            # floor against every fetch is kept by async_request_refresh.
             request_refresh_debouncer=Debouncer(
                 hass, LOGGER, cooldown=MIN_UPDATE_INTERVAL, immediate=True
             ),
         )
 
     @override
+    async def async_request_refresh(self) -> None:
+        """Refresh now, or when MIN_UPDATE_INTERVAL has passed since the last fetch.
+
+        The debouncer only spaces requested refreshes from each other; a
+        request right after a scheduled refresh would fetch again at once.
+        Inside the window the request is deferred to its end, and requests
+        deferred together make one refresh.
+        """
+        if (wait := self._seconds_until_next_fetch()) > 0:
+            if self._unsub_deferred_refresh is None:
+                self._unsub_deferred_refresh = async_call_later(
+                    self.hass, wait, self._deferred_refresh_job
+                )
+            return
+        await super().async_request_refresh()
+
+    async def _async_deferred_refresh(self, _now: datetime) -> None:
+        """Run a refresh requested inside the window, now that it is over."""
+        self._unsub_deferred_refresh = None
+        await super().async_request_refresh()
+
+    def _seconds_until_next_fetch(self) -> float:
+        """Return how long the floor still forbids a fetch."""
+        if self._last_fetch_started is None:
+            return 0
+        elapsed = (dt_util.utcnow() - self._last_fetch_started).total_seconds()
+        return MIN_UPDATE_INTERVAL - elapsed
+
+    def _cancel_deferred_refresh(self) -> None:
+        """Drop a deferred request: a fetch starting now answers it."""
+        if self._unsub_deferred_refresh is not None:
+            self._unsub_deferred_refresh()
+            self._unsub_deferred_refresh = None
+
+    @override
+    async def async_shutdown(self) -> None:
+        """Cancel a deferred refresh with the rest."""
+        self._cancel_deferred_refresh()
+        await super().async_shutdown()
+
+    @override
     async def _async_update_data(self) -> MtGoxData:
         """Fetch every tracked ticker, the account and its open orders at once."""
+        self._last_fetch_started = dt_util.utcnow()
+        self._cancel_deferred_refresh()
         if (wait := (self._blocked_until - dt_util.utcnow()).total_seconds()) > 0:
             # Still blocked: asking again would only extend the block. Newer
             # Home Assistant versions also postpone the refresh themselves.

@@ -116,7 +116,12 @@ class GetPriceIntentHandler(_AccountQuestionHandler):
         for coordinator in coordinators:
             if pair not in coordinator.pairs:
                 continue
-            ticker = coordinator.data.tickers.get(pair)
+            # After a failed refresh the sensors are unavailable: so is the answer.
+            ticker = (
+                coordinator.data.tickers.get(pair)
+                if coordinator.last_update_success
+                else None
+            )
             if ticker is None:
                 raise intent.IntentHandleError(
                     f"The Mt.Gox price in {pair[3:]} is unavailable right now"
@@ -154,9 +159,19 @@ class GetBalanceIntentHandler(_AccountQuestionHandler):
 
 def _balance(coordinator: MtGoxDataUpdateCoordinator, currency: str | None) -> str:
     """Describe one account's balance, of one wallet or of all and their worth."""
+    if not coordinator.last_update_success:
+        # The sensors are unavailable: never say the old balance as the current one.
+        raise intent.IntentHandleError(
+            f"The Mt.Gox balance of {coordinator.config_entry.title} is "
+            "unavailable right now"
+        )
     data = coordinator.data
     wallets = data.account.wallets
     if currency is not None:
+        if currency in data.account.invalid_wallets:
+            raise intent.IntentHandleError(
+                f"The Mt.Gox {currency} balance is unavailable right now"
+            )
         if currency not in wallets:
             raise intent.IntentHandleError(f"The Mt.Gox account has no {currency}")
         return f"{spoken_amount(wallets[currency].balance)} {currency}"

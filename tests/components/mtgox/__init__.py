@@ -10,6 +10,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigFlowResult
 from homeassistant.core import Context, HomeAssistant, ServiceResponse
 from homeassistant.helpers import device_registry as dr
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
     async_fire_time_changed,
@@ -33,6 +34,9 @@ LIMIT_BUY: Final[dict[str, Any]] = {"side": "buy", "amount": "0.5", "price": "10
 
 REFRESH: Final = 30
 """The entry's update interval, in seconds."""
+
+FLOOR: Final = 10
+"""The least time between two fetches of the coordinator, in seconds."""
 
 CLIENT_TIMEOUT: Final = 10
 """The client's request timeout, in seconds."""
@@ -110,6 +114,16 @@ async def tick(
     async_fire_time_changed(hass)
     # Scheduled refreshes run as background tasks.
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def run_requested_refresh(hass: HomeAssistant) -> None:
+    """Let the clock pass the 10 s floor so the refresh an action requested runs.
+
+    A refresh requested within 10 s of the last fetch waits for the end of
+    that window.
+    """
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=FLOOR))
+    await hass.async_block_till_done()
 
 
 async def wait_for_requests(sandbox: Sandbox, counter: str, total: int) -> None:

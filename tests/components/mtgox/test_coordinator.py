@@ -18,7 +18,14 @@ from custom_components.mtgox.const import CONF_PAIRS
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.testing import Sandbox
 
-from . import REFRESH_REQUESTS, assert_reauth_started, setup_entry, state_of, tick
+from . import (
+    REFRESH_REQUESTS,
+    assert_reauth_started,
+    place_order,
+    setup_entry,
+    state_of,
+    tick,
+)
 
 PRICE = "sensor.bitcoin_usd_price"
 EURO_PRICE = "sensor.bitcoin_eur_price"
@@ -202,3 +209,33 @@ async def test_unexpected_error_is_not_a_pair_failure(
     await setup_entry(hass, mock_config_entry, options={CONF_PAIRS: ["BTC"]})
     assert "Unexpected error fetching mtgox data" in caplog.text
     assert "not a pair such as 'BTCUSD'" in caplog.text
+
+
+async def test_requested_refresh_keeps_the_floor_after_a_scheduled_one(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """An action 1 s after a scheduled refresh fetches only 10 s after it, once."""
+    await setup_entry(hass, mock_config_entry)
+    await tick(hass, freezer, 31)
+    assert sandbox.counters["1:info"] == 2
+
+    sandbox.counters.clear()
+    await tick(hass, freezer, 1)
+    await place_order(hass, mock_config_entry, side="buy", amount="0.01", price="1")
+    await place_order(hass, mock_config_entry, side="buy", amount="0.01", price="1")
+    # The orders went in, but no refresh fetched anything yet.
+    assert sandbox.counters["1:order/add"] == 2
+    assert sandbox.counters["1:info"] == 0
+    assert sandbox.counters["1:ticker"] == 0
+
+    await tick(hass, freezer, 8)
+    assert sandbox.counters["1:info"] == 0
+
+    await tick(hass, freezer, 1)
+    # Both requests coalesced into one refresh, 10 s after the scheduled one.
+    assert sandbox.counters["1:info"] == 1
+    assert sandbox.counters["1:orders"] == 1
+    assert sandbox.counters["1:ticker"] == 2

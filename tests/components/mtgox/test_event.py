@@ -27,7 +27,7 @@ from custom_components.mtgox.coordinator import (
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.testing import Sandbox
 
-from . import place_order
+from . import place_order, run_requested_refresh
 from .market import clear_quotes, units
 
 ORDERS = "event.mt_gox_orders"
@@ -63,6 +63,8 @@ async def place_bid(
 ) -> str:
     """Place a BTCUSD limit bid through the action and return its order ID."""
     response = await place_order(hass, entry, side="buy", amount=amount, price=price)
+    # The refresh the action requested sees the order open.
+    await run_requested_refresh(hass)
     assert response["status"] == "unfilled"
     order_id: str = str(response["order_id"])
     return order_id

@@ -269,3 +269,33 @@ async def test_price_of_a_pair_whose_ticker_failed(
 def test_spoken_amount(amount: str, spoken: str) -> None:
     """Amounts are said without padding zeros, never in exponent notation."""
     assert spoken_amount(Decimal(amount)) == spoken
+
+
+@pytest.mark.usefixtures("assist")
+async def test_no_old_answers_after_a_failed_refresh(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """During an outage the sensors are unavailable: Assist says so, not old values."""
+    coordinator = init_integration.runtime_data.coordinator
+    fault = sandbox.faults.add(FaultKind.STATUS, status=503)
+    await coordinator.async_refresh()
+    assert not coordinator.last_update_success
+
+    response = await ask(hass, "what is the bitcoin price")
+    assert response.response_type is intent.IntentResponseType.ERROR
+    assert "800" not in speech(response)
+
+    response = await ask(hass, "what is my Mt.Gox balance")
+    assert response.response_type is intent.IntentResponseType.ERROR
+    assert "10000" not in speech(response)
+
+    with pytest.raises(intent.IntentHandleError, match="in USD is unavailable"):
+        await intent.async_handle(hass, "test", INTENT_GET_PRICE, {})
+    with pytest.raises(intent.IntentHandleError, match="balance of .* is unavailable"):
+        await intent.async_handle(hass, "test", INTENT_GET_BALANCE, {})
+
+    sandbox.faults.remove(fault.id)
+    await coordinator.async_refresh()
+
+    response = await ask(hass, "what is the bitcoin price")
+    assert speech(response) == "The bitcoin price on Mt.Gox is 800 USD"

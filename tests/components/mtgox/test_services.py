@@ -41,6 +41,7 @@ from . import (
     get_orders,
     open_sandbox_orders,
     place_order,
+    run_requested_refresh,
     setup_entry,
 )
 
@@ -223,7 +224,9 @@ async def test_place_limit_order(
         "status": "unfilled",
         "filled_amount": "0.00000000",
     }
-    # The coordinator was refreshed: the order holds part of a wallet.
+    # The coordinator is refreshed once the 10 s floor has passed: the order
+    # holds part of a wallet.
+    await run_requested_refresh(hass)
     coordinator = init_integration.runtime_data.coordinator
     assert [held.oid for held in coordinator.data.orders] == [order.oid]
 
@@ -247,6 +250,7 @@ async def test_place_market_order(
     # Bought 0.1 BTC, less the fee: the refreshed balance is the exchange's.
     btc_balance = sandbox.account.wallets["BTC"].balance_int
     assert btc_balance > 10 * 10**8
+    await run_requested_refresh(hass)
     coordinator = init_integration.runtime_data.coordinator
     wallet = coordinator.data.account.wallets["BTC"]
     assert wallet.balance == Decimal(btc_balance) / 10**8
@@ -456,7 +460,10 @@ async def test_place_order_with_unknown_outcome(
     )
     assert sandbox.counters[ORDER_ADD] == 1
     (order,) = open_sandbox_orders(sandbox)
-    # The account was refreshed, so the order the exchange placed shows.
+    # The account is refreshed (once the 10 s floor has passed), so the order
+    # the exchange placed shows, and it was still placed only once.
+    await run_requested_refresh(hass)
+    assert sandbox.counters[ORDER_ADD] == 1
     coordinator = init_integration.runtime_data.coordinator
     assert [held.oid for held in coordinator.data.orders] == [order.oid]
 
