@@ -390,7 +390,7 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="api_error",
-                translation_placeholders={"message": err.message},
+                translation_placeholders={"message": _api_error_message(err)},
             ) from err
         if isinstance(err, MtGoxError):
             raise UpdateFailed(
@@ -440,6 +440,21 @@ def _order_update(tracked: _TrackedOrder, result: OrderResult | None) -> OrderUp
         amount=tracked.order.amount,
         filled_amount=filled_amount,
     )
+
+
+def _api_error_message(err: MtGoxApiError) -> str:
+    """Say what the exchange reported, never nothing.
+
+    An error document without a message falls back to its token, then to the
+    HTTP status when the error carries one.
+    """
+    if message := err.message.strip():
+        return message
+    if err.token:
+        return err.token
+    if (status := getattr(err, "status", None)) is not None:
+        return f"HTTP {status}"
+    return "no message"
 
 
 def _rate_limited(retry_after: float) -> RateLimitedUpdateFailed:

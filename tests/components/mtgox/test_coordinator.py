@@ -14,7 +14,9 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     MockConfigEntry,
 )
 
+from custom_components.mtgox.api import MtGoxApiError
 from custom_components.mtgox.const import CONF_PAIRS
+from custom_components.mtgox.coordinator import _api_error_message
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.testing import Sandbox
 
@@ -97,7 +99,7 @@ async def test_failure_and_recovery(
         ),
         (
             {"kind": FaultKind.STATUS, "status": 500},
-            "The exchange reported an error: ",
+            "The exchange reported an error: Internal server error",
         ),
         ({"kind": FaultKind.DROP}, "Could not reach the exchange"),
     ],
@@ -115,7 +117,7 @@ async def test_account_failures(
     sandbox.faults.add(path="1/generic/info", count=1, **fault)
     await tick(hass, freezer)
     assert state_of(hass, PRICE) == STATE_UNAVAILABLE
-    assert f"Error fetching mtgox data: {message}" in caplog.text
+    assert f"Error fetching mtgox data: {message}\n" in caplog.text
 
 
 async def test_one_bad_pair(
@@ -239,3 +241,23 @@ async def test_requested_refresh_keeps_the_floor_after_a_scheduled_one(
     assert sandbox.counters["1:info"] == 1
     assert sandbox.counters["1:orders"] == 1
     assert sandbox.counters["1:ticker"] == 2
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (MtGoxApiError("Order not found", "unknown_error"), "Order not found"),
+        (MtGoxApiError("  ", "unknown_error"), "unknown_error"),
+        (MtGoxApiError(""), "no message"),
+    ],
+)
+def test_api_error_message_is_never_empty(error: MtGoxApiError, message: str) -> None:
+    """An exchange error without a message falls back to its token, then says so."""
+    assert _api_error_message(error) == message
+
+
+def test_api_error_message_falls_back_to_the_http_status() -> None:
+    """An error that carries the HTTP status names it when nothing else is said."""
+    error = MtGoxApiError("")
+    error.status = 500  # type: ignore[attr-defined]
+    assert _api_error_message(error) == "HTTP 500"
