@@ -26,6 +26,7 @@ from .api import (
     MtGoxRateLimitError,
     Order,
     OrderResult,
+    Side,
     Ticker,
 )
 from .api.money import decimal_places
@@ -59,6 +60,8 @@ ORDER_CANCELLED: Final = "cancelled"
 # Refreshes in a row that may fail to read the fills of a closed order before
 # the integration gives up on reporting it.
 MAX_ORDER_RESULT_ATTEMPTS: Final = 5
+# Orders placed by the entry whose pair and side cancel_order remembers.
+MAX_PLACED_ORDERS: Final = 100
 # What order/result answers for an order the exchange does not know (any more).
 ORDER_NOT_FOUND: Final = "Order not found"
 
@@ -208,6 +211,12 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
         self._closed_orders: dict[str, _TrackedOrder] = {}
         self.order_updates: tuple[OrderUpdate, ...] = ()
         """The orders that filled or were cancelled since the refresh before."""
+        self.placed_orders: dict[str, tuple[str, Side]] = {}
+        """Pair and side of the orders this entry placed, by order id.
+
+        The exchange's order list is cached for 10 s: an order placed just now
+        may be missing from it and from the last refresh, yet can be cancelled.
+        """
         super().__init__(
             hass,
             LOGGER,
@@ -220,6 +229,12 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
                 hass, LOGGER, cooldown=MIN_UPDATE_INTERVAL, immediate=True
             ),
         )
+
+    def remember_placed_order(self, oid: str, pair: str, side: Side) -> None:
+        """Keep the pair and side of an order this entry placed, the newest few."""
+        self.placed_orders[oid] = (pair, side)
+        while len(self.placed_orders) > MAX_PLACED_ORDERS:
+            del self.placed_orders[next(iter(self.placed_orders))]
 
     @override
     async def async_request_refresh(self) -> None:

@@ -47,6 +47,7 @@ from .api import (
 )
 from .api.money import decimal_places
 from .const import BITCOIN, DOMAIN, LOGGER, MIN_ORDER_AMOUNT, RIGHT_TRADE
+from .coordinator import ORDER_NOT_FOUND
 
 if TYPE_CHECKING:
     from homeassistant.helpers.typing import VolSchemaType
@@ -322,6 +323,7 @@ async def _async_place_order(call: ServiceCall) -> ServiceResponse:
     async with _translated_client_errors():
         try:
             order_id = await client.add_order(pair, side, amount, price)
+            coordinator.remember_placed_order(order_id, pair, side)
         except MtGoxOrderPlacedError:
             # API v0: placed, but the reply did not say which order it is.
             order_id = None
@@ -363,23 +365,46 @@ async def _async_place_order(call: ServiceCall) -> ServiceResponse:
 
 
 async def _async_cancel_order(call: ServiceCall) -> ServiceResponse:
-    """Cancel one open order."""
+    """Cancel one open order, with a single request.
+
+    The pair and side come from the last refresh, else from the orders this
+    entry placed (the exchange's order list is cached for 10 s and may not
+    show an order placed just now), else the first tracked pair: API v1 and v2
+    find the order by its id alone, whatever pair the path names.
+    """
     entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
     order_id: str = call.data[ATTR_ORDER_ID].strip()
-    client = entry.runtime_data.client
-    async with _translated_client_errors():
-        open_orders = await client.open_orders()
-    order = next((order for order in open_orders if order.oid == order_id), None)
-    if order is None:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="order_not_found",
-            translation_placeholders={"order_id": order_id},
-        )
-    async with _translated_client_errors():
-        await client.cancel_order(order.pair, order_id, order.side)
-    await entry.runtime_data.coordinator.async_request_refresh()
+    coordinator = entry.runtime_data.coordinator
+    pair, side = _pair_and_side_of(coordinator, order_id)
+    try:
+        async with _translated_client_errors():
+            await entry.runtime_data.client.cancel_order(pair, order_id, side)
+    except HomeAssistantError as err:
+        if (
+            isinstance(cause := err.__cause__, MtGoxApiError)
+            and cause.message.casefold() == ORDER_NOT_FOUND.casefold()
+        ):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="order_not_found",
+                translation_placeholders={"order_id": order_id},
+            ) from cause
+        raise
+    coordinator.placed_orders.pop(order_id, None)
+    await coordinator.async_request_refresh()
     return None
+
+
+def _pair_and_side_of(
+    coordinator: MtGoxDataUpdateCoordinator, order_id: str
+) -> tuple[str, Side | None]:
+    """Return the pair (and side, when known) an order is to be cancelled on."""
+    for order in coordinator.data.orders:
+        if order.oid == order_id:
+            return order.pair, order.side
+    if order_id in coordinator.placed_orders:
+        return coordinator.placed_orders[order_id]
+    return coordinator.pairs[0], None
 
 
 async def _async_get_orders(call: ServiceCall) -> ServiceResponse:

@@ -505,13 +505,31 @@ async def test_place_order_status_is_not_from_the_cached_order_list(
 async def test_cancel_order_just_placed_with_the_cache_on(
     hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
 ) -> None:
-    """Placing refreshes the account, so the cached order list has the new order."""
+    """An order placed just now is cancelled though the cached order list lacks it."""
     sandbox.server.cache_seconds = 10
     placed = await place_order(hass, init_integration, **LIMIT_BUY)
+    orders_read = sandbox.counters["1:orders"]
 
     await cancel_order(hass, init_integration, placed["order_id"])
 
     assert open_sandbox_orders(sandbox) == []
+    # Cancelled directly: the order list was not read again.
+    assert sandbox.counters["1:orders"] == orders_read
+    assert sandbox.counters["1:order/cancel"] == 1
+
+
+async def test_cancel_order_placed_elsewhere(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """An order this entry neither placed nor has seen yet is cancelled too."""
+    order = sandbox.exchange.place_order(
+        sandbox.account, "BTCEUR", "bid", 50_000_000, 10_000_000
+    )
+
+    await cancel_order(hass, init_integration, order.oid)
+
+    assert open_sandbox_orders(sandbox) == []
+    assert sandbox.counters["1:order/cancel"] == 1
 
 
 async def test_cancel_order(
@@ -532,7 +550,12 @@ async def test_cancel_order(
 async def test_cancel_unknown_order(
     hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
 ) -> None:
-    """An order id that is not among the open orders is refused."""
+    """An order id the exchange does not know is refused.
+
+    The one request is the cancel the exchange answers "Order not found" to,
+    instead of reading the order list first.
+    """
+    orders_read = sandbox.counters["1:orders"]
     with pytest.raises(ServiceValidationError) as err:
         await cancel_order(
             hass, init_integration, "490a214f-9a30-449f-acb8-780f9046502f"
@@ -543,7 +566,8 @@ async def test_cancel_unknown_order(
         "order_not_found",
         {"order_id": "490a214f-9a30-449f-acb8-780f9046502f"},
     )
-    assert sandbox.counters["1:order/cancel"] == 0
+    assert sandbox.counters["1:order/cancel"] == 1
+    assert sandbox.counters["1:orders"] == orders_read
 
 
 async def test_cancel_order_refused_by_the_exchange(
