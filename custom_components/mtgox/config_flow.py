@@ -289,6 +289,16 @@ def _exact_text(number: float) -> str:
     return format(Decimal(str(number)).normalize(), "f")
 
 
+def _without_secret(user_input: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return what a form shown again may suggest: never the API secret.
+
+    A suggested value is sent to the browser in the form's schema.
+    """
+    if user_input is None:
+        return None
+    return {key: value for key, value in user_input.items() if key != CONF_API_SECRET}
+
+
 class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
     """Handle a config flow for a Mt.Gox account."""
 
@@ -322,7 +332,9 @@ class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
 
         return self.async_show_form(
             step_id="user",
-            data_schema=self.add_suggested_values_to_schema(USER_SCHEMA, user_input),
+            data_schema=self.add_suggested_values_to_schema(
+                USER_SCHEMA, _without_secret(user_input)
+            ),
             errors=errors,
         )
 
@@ -371,7 +383,7 @@ class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=self.add_suggested_values_to_schema(
-                CREDENTIALS_SCHEMA, user_input
+                CREDENTIALS_SCHEMA, _without_secret(user_input)
             ),
             description_placeholders={"title": entry.title},
             errors=errors,

@@ -3,7 +3,11 @@
 from typing import Any
 
 import pytest
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_USER,
+    ConfigEntryState,
+    ConfigFlowResult,
+)
 from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
@@ -31,6 +35,18 @@ from mtgox_sandbox.testing import Credentials, Sandbox, running_sandbox
 
 # Valid base64 that is nobody's secret: the exchange refuses its signatures.
 WRONG_SECRET = "d3Jvbmcgc2VjcmV0"
+
+
+def suggested_values(result: ConfigFlowResult) -> dict[str, Any]:
+    """Return the values the form's schema suggests, by field name."""
+    schema = result["data_schema"]
+    assert schema is not None
+    return {
+        str(key): key.description["suggested_value"]
+        for key in schema.schema
+        if isinstance(getattr(key, "description", None), dict)
+        and "suggested_value" in key.description
+    }
 
 
 def user_input(sandbox: Sandbox, **changes: Any) -> dict[str, Any]:
@@ -138,6 +154,10 @@ async def test_user_flow_errors_and_recovery(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
+    # The form shown again suggests what was typed, except the secret.
+    suggested = suggested_values(result)
+    assert CONF_API_SECRET not in suggested
+    assert suggested[CONF_API_KEY] == sandbox.key
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input(sandbox)
@@ -230,6 +250,7 @@ async def test_reauth(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "invalid_auth"}
+    assert suggested_values(result) == {CONF_API_KEY: sandbox.key}
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
