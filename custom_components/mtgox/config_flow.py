@@ -468,9 +468,20 @@ class MtGoxOptionsFlow(OptionsFlow):
         valuation = options[CONF_VALUATION_CURRENCY]
         if valuation != BITCOIN and f"{BITCOIN}{valuation}" not in pairs:
             raise InvalidInputError(CONF_VALUATION_CURRENCY, "valuation_not_tracked")
-        client = _client(self.hass, self.config_entry.data)
+        # Only pairs added now: the tracked ones were checked when added.
+        tracked = self.config_entry.options.get(CONF_PAIRS, DEFAULT_OPTIONS[CONF_PAIRS])
+        new_pairs = [pair for pair in pairs if pair not in tracked]
+        if not new_pairs:
+            return
+        entry: MtGoxConfigEntry = self.config_entry
+        # The loaded entry's client shares its session and rate-limit block.
+        client = (
+            entry.runtime_data.client
+            if entry.state is ConfigEntryState.LOADED
+            else _client(self.hass, entry.data)
+        )
         unsupported: list[str] = []
-        for pair in pairs:
+        for pair in new_pairs:
             try:
                 await client.ticker(pair)
             except (MtGoxConnectionError, MtGoxRateLimitError) as err:

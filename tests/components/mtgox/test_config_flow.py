@@ -459,3 +459,21 @@ async def test_options_unchanged_no_reload(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert init_integration.runtime_data.coordinator is coordinator
+
+
+async def test_options_check_only_the_added_pairs(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """Pairs already tracked are not asked about again; only the added one is."""
+    # A tracked pair failing right now does not block the options.
+    sandbox.faults.add(FaultKind.STATUS, path="1/BTCUSD/ticker", status=500)
+    sandbox.counters.clear()
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {**init_integration.options, CONF_PAIRS: ["BTCUSD", "BTCEUR", "BTCJPY"]},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    # The check asked the server for one ticker, before any reload.
+    assert sandbox.counters["1:ticker"] == 1
+    await hass.async_block_till_done()
