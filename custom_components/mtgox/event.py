@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.components.event import EventEntity
 from homeassistant.core import HomeAssistant, callback
 
-from .api.money import decimal_places
+from .api.money import format_amount
+from .const import BITCOIN
 from .coordinator import ORDER_CANCELLED, ORDER_FILLED, MtGoxData
 from .entity import MtGoxAccountEntity
-from .services import BTC_DECIMALS, SIDE_NAMES
+from .services import SIDE_NAMES
 
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -43,12 +44,10 @@ def order_event_attributes(update: OrderUpdate) -> dict[str, Any]:
         "order_id": order.oid,
         "pair": order.pair,
         "side": SIDE_NAMES[order.side],
-        "amount": f"{update.amount:.{BTC_DECIMALS}f}",
-        "filled_amount": f"{update.filled_amount:.{BTC_DECIMALS}f}",
+        "amount": format_amount(update.amount, BITCOIN),
+        "filled_amount": format_amount(update.filled_amount, BITCOIN),
         "price": (
-            None
-            if order.price is None
-            else f"{order.price:.{decimal_places(order.currency)}f}"
+            None if order.price is None else format_amount(order.price, order.currency)
         ),
         "currency": order.currency,
     }

@@ -45,7 +45,7 @@ from .api import (
     MtGoxResponseError,
     Side,
 )
-from .api.money import decimal_places
+from .api.money import decimal_places, format_amount
 from .const import BITCOIN, DOMAIN, LOGGER, MIN_ORDER_AMOUNT, RIGHT_TRADE
 from .coordinator import ORDER_NOT_FOUND
 
@@ -167,11 +167,6 @@ def _positive_decimal(field: str, text: str, max_decimals: int) -> Decimal:
     return number
 
 
-def _format_money(value: Decimal, decimals: int) -> str:
-    """Write ``value`` with exactly ``decimals`` decimals, as the API's ``value``."""
-    return f"{value:.{decimals}f}"
-
-
 @asynccontextmanager
 async def _translated_client_errors() -> AsyncIterator[None]:
     """Turn the client's errors into translated Home Assistant errors."""
@@ -221,12 +216,10 @@ def _order_data(order: Order) -> JsonObjectType:
         "order_id": order.oid,
         "pair": order.pair,
         "side": SIDE_NAMES[order.side],
-        "amount": _format_money(order.amount, BTC_DECIMALS),
-        "effective_amount": _format_money(order.effective_amount, BTC_DECIMALS),
+        "amount": format_amount(order.amount, BITCOIN),
+        "effective_amount": format_amount(order.effective_amount, BITCOIN),
         "price": (
-            None
-            if order.price is None
-            else _format_money(order.price, decimal_places(order.currency))
+            None if order.price is None else format_amount(order.price, order.currency)
         ),
         "currency": order.currency,
         "status": order.status,
@@ -304,11 +297,11 @@ async def _async_place_order(call: ServiceCall) -> ServiceResponse:
     coordinator = entry.runtime_data.coordinator
     pair = _requested_pair(call, coordinator)
     amount = _requested_amount(call, coordinator)
-    price_decimals = decimal_places(pair.removeprefix(BITCOIN))
+    quote = pair.removeprefix(BITCOIN)
     price = (
         None
         if ATTR_PRICE not in call.data
-        else _positive_decimal(ATTR_PRICE, call.data[ATTR_PRICE], price_decimals)
+        else _positive_decimal(ATTR_PRICE, call.data[ATTR_PRICE], decimal_places(quote))
     )
     if RIGHT_TRADE not in coordinator.data.account.rights:
         raise ServiceValidationError(
@@ -353,13 +346,11 @@ async def _async_place_order(call: ServiceCall) -> ServiceResponse:
         "order_id": order_id,
         "pair": pair,
         "side": side_name,
-        "amount": _format_money(amount, BTC_DECIMALS),
-        "price": None if price is None else _format_money(price, price_decimals),
+        "amount": format_amount(amount, BITCOIN),
+        "price": None if price is None else format_amount(price, quote),
         "status": status,
         "filled_amount": (
-            None
-            if filled_amount is None
-            else _format_money(filled_amount, BTC_DECIMALS)
+            None if filled_amount is None else format_amount(filled_amount, BITCOIN)
         ),
     }
 

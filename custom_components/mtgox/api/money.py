@@ -45,6 +45,11 @@ def decimal_places(currency: str) -> int:
     return DECIMAL_PLACES.get(currency.upper(), DEFAULT_DECIMAL_PLACES)
 
 
+def format_amount(amount: Decimal, currency: str) -> str:
+    """Write ``amount`` with exactly the currency's decimals, as the API's ``value``."""
+    return f"{amount:.{decimal_places(currency)}f}"
+
+
 def multiplier(currency: str) -> int:
     """Return the number of ``*_int`` units in one whole unit of the currency."""
     units: int = 10 ** decimal_places(currency)  # int ** int is Any to mypy
