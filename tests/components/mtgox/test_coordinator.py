@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 
 from custom_components.mtgox.api import MtGoxApiError
 from custom_components.mtgox.const import CONF_PAIRS
-from custom_components.mtgox.coordinator import _api_error_message
+from custom_components.mtgox.helpers import api_error_message
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.testing import Sandbox
 
@@ -253,11 +253,4 @@ async def test_requested_refresh_keeps_the_floor_after_a_scheduled_one(
 )
 def test_api_error_message_is_never_empty(error: MtGoxApiError, message: str) -> None:
     """An exchange error without a message falls back to its token, then says so."""
-    assert _api_error_message(error) == message
-
-
-def test_api_error_message_falls_back_to_the_http_status() -> None:
-    """An error that carries the HTTP status names it when nothing else is said."""
-    error = MtGoxApiError("")
-    error.status = 500  # type: ignore[attr-defined]
-    assert _api_error_message(error) == "HTTP 500"
+    assert api_error_message(error) == message
