@@ -46,31 +46,37 @@ async def read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
     if encoding not in _IDENTITY and encoding not in _DECOMPRESSOR_WBITS:
         response.close()
         raise MtGoxResponseError(f"unsupported content encoding {encoding[:20]!r}")
-    inflate = (
-        zlib.decompressobj(_DECOMPRESSOR_WBITS[encoding])
-        if encoding in _DECOMPRESSOR_WBITS
-        else None
-    )
-    body = bytearray()
     try:
-        async for chunk in response.content.iter_any():
-            if inflate is None:
-                body += chunk
-            else:
-                # One byte more than allowed tells "at the limit" from "past it".
-                body += inflate.decompress(chunk, limit - len(body) + 1)
-            if len(body) > limit:
-                raise _too_long(limit)
-        if inflate is not None:
-            body += inflate.flush(limit - len(body) + 1)
-            if len(body) > limit:
-                raise _too_long(limit)
+        return await _read(response, encoding, limit)
     except zlib.error as err:
         response.close()
         raise MtGoxResponseError(f"corrupt {encoding} body: {err}") from None
     except MtGoxResponseError:
         response.close()
         raise
+
+
+async def _read(response: aiohttp.ClientResponse, encoding: str, limit: int) -> bytes:
+    inflate = (
+        zlib.decompressobj(_DECOMPRESSOR_WBITS[encoding])
+        if encoding in _DECOMPRESSOR_WBITS
+        else None
+    )
+    body = bytearray()
+    async for chunk in response.content.iter_any():
+        if inflate is None:
+            body += chunk
+        else:
+            # One byte more than allowed tells "at the limit" from "past it".
+            body += inflate.decompress(chunk, limit - len(body) + 1)
+        if len(body) > limit:
+            raise _too_long(limit)
+    if inflate is not None:
+        body += inflate.flush(limit - len(body) + 1)
+        if len(body) > limit:
+            raise _too_long(limit)
+        if not inflate.eof:
+            raise MtGoxResponseError(f"truncated {encoding} body")
     return bytes(body)
 
 

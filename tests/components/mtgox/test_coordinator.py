@@ -176,6 +176,35 @@ async def test_rate_limit_backs_off(
     assert state_of(hass, PRICE) == "800.00000"
 
 
+@pytest.mark.parametrize("block_seconds", [1e12, 1e8])
+async def test_a_huge_retry_after_is_capped_at_an_hour(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    block_seconds: float,
+) -> None:
+    """A block of years (or past the calendar) waits an hour, then asks again."""
+    coordinator = init_integration.runtime_data.coordinator
+    limiter = sandbox.server.limiter
+    limiter.limit, limiter.window, limiter.block_seconds = 1, 60, block_seconds
+    await tick(hass, freezer)
+    assert state_of(hass, PRICE) == STATE_UNAVAILABLE
+    error = coordinator.last_exception
+    assert error is not None
+    assert error.translation_key == "rate_limited"
+    assert getattr(error, "retry_after", None) == 3600
+    assert "Unexpected error" not in caplog.text
+    assert "waiting 3600 s at most" in caplog.text
+
+    sandbox.counters.clear()
+    await tick(hass, freezer, 3570)
+    assert not sandbox.counters
+    await tick(hass, freezer, 60)
+    assert sandbox.counters["1:ticker"] >= 1
+
+
 async def test_blocked_ticker_blocks_refresh(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
