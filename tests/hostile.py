@@ -74,15 +74,9 @@ async def hostile_server(
         await response.prepare(request)
         try:
             if gzip_body is not None:
-                for start in range(0, len(gzip_body), CHUNK):
-                    await _send(response, state, gzip_body[start : start + CHUNK])
+                await _send_in_chunks(response, state, gzip_body)
             elif body_size is not None:
-                await _send(response, state, b"[")
-                while state.sent < body_size - CHUNK:
-                    await _send(response, state, _FLOATS)
-                # Spaces, then the last number: valid JSON to the last byte.
-                await _send(response, state, b" " * (body_size - state.sent - 2))
-                await _send(response, state, b"1]")
+                await _send_floats(response, state, body_size)
             else:
                 await _send(response, state, b"[")
                 while endless:
@@ -112,3 +106,22 @@ async def _send(
 ) -> None:
     await response.write(data)
     state.sent += len(data)
+
+
+async def _send_in_chunks(
+    response: web.StreamResponse, state: HostileServer, body: bytes
+) -> None:
+    for start in range(0, len(body), CHUNK):
+        await _send(response, state, body[start : start + CHUNK])
+
+
+async def _send_floats(
+    response: web.StreamResponse, state: HostileServer, size: int
+) -> None:
+    """Send a JSON array of ``1.1`` exactly ``size`` bytes long."""
+    await _send(response, state, b"[")
+    while state.sent < size - CHUNK:
+        await _send(response, state, _FLOATS)
+    # Spaces, then the last number: valid JSON to the last byte.
+    await _send(response, state, b" " * (size - state.sent - 2))
+    await _send(response, state, b"1]")
