@@ -137,9 +137,7 @@ async def test_display_rounds_but_state_stays_exact(
     assert "device_class" not in shown.attributes
     registry_entry = entity_registry.async_get(entity_id)
     assert registry_entry is not None
-    assert registry_entry.options["sensor"] == {
-        "suggested_display_precision": decimals
-    }
+    assert registry_entry.options["sensor"] == {"suggested_display_precision": decimals}
 
 
 async def test_portfolio_value_unknown_without_rate(
