@@ -21,12 +21,7 @@ from pytest_homeassistant_custom_component.typing import (  # type: ignore[impor
     ClientSessionGenerator,
 )
 
-from custom_components.mtgox.const import (
-    CONF_MAX_ORDER_AMOUNT,
-    CONF_PAIRS,
-    CONF_UPDATE_INTERVAL,
-    CONF_VALUATION_CURRENCY,
-)
+from custom_components.mtgox.const import CONF_MAX_ORDER_AMOUNT, CONF_UPDATE_INTERVAL
 from mtgox_sandbox.testing import Sandbox
 
 from . import setup_entry
@@ -68,16 +63,11 @@ async def test_only_real_order_events_are_logged(
     await setup_entry(hass, mock_config_entry)
     await hass.config_entries.async_reload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
+    # Only the update interval changes: the same pairs, valuation and maximum.
+    options = {**mock_config_entry.options, CONF_UPDATE_INTERVAL: 60.0}
+    options[CONF_MAX_ORDER_AMOUNT] = float(options[CONF_MAX_ORDER_AMOUNT])
     flow = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
-    saved = await hass.config_entries.options.async_configure(
-        flow["flow_id"],
-        {
-            CONF_PAIRS: ["BTCUSD", "BTCEUR"],
-            CONF_VALUATION_CURRENCY: "USD",
-            CONF_UPDATE_INTERVAL: 60.0,
-            CONF_MAX_ORDER_AMOUNT: 1.0,
-        },
-    )
+    saved = await hass.config_entries.options.async_configure(flow["flow_id"], options)
     assert saved["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert await logbook_entries(hass, hass_client, since) == []
