@@ -64,6 +64,7 @@ from .faults import (
     Faults,
     RateLimiter,
 )
+from .page import page_routes
 from .views import V1, V2
 
 _LOGGER = logging.getLogger(__name__)
@@ -170,6 +171,7 @@ class SandboxServer:
         """Return the aiohttp application (the admin routes only with a token)."""
         app = web.Application()
         app.router.add_route("*", "/api/{version}/{path:.*}", self._handle_api)
+        app.router.add_routes(page_routes(lambda: self.exchange))
         if self.admin_token is not None:
             app.router.add_routes(admin_routes(self, self.admin_token))
         return app
