@@ -186,12 +186,13 @@ class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for the server and the API key of the account."""
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
             try:
                 data = normalize(user_input)
                 account = await async_read_account(self.hass, data)
             except InvalidInputError as err:
-                errors[err.field] = err.error
+                err.show_on(errors, placeholders)
             else:
                 await self.async_set_unique_id(account.account_id)
                 self._abort_if_unique_id_configured()
@@ -206,6 +207,7 @@ class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=self.add_suggested_values_to_schema(
                 USER_SCHEMA, _without_secret(user_input)
             ),
+            description_placeholders=placeholders,
             errors=errors,
         )
 
@@ -214,13 +216,15 @@ class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
         entry: MtGoxConfigEntry,
         user_input: dict[str, Any],
         errors: dict[str, str],
+        placeholders: dict[str, str],
     ) -> ConfigFlowResult | None:
         """Apply the changed fields to the entry if they still reach its account.
 
         Shared by reauth and reconfigure: the updated data must read the same
         account (unique id), else the flow aborts with wrong_account; on success
-        the entry is updated and reloaded. Input errors go into errors and None
-        is returned so the form is shown again.
+        the entry is updated and reloaded. Input errors go into errors (and the
+        values their texts name into placeholders) and None is returned so the
+        form is shown again.
         """
         try:
             updates = normalize(user_input)
@@ -228,7 +232,7 @@ class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
                 self.hass, entry, {**entry.data, **updates}
             )
         except InvalidInputError as err:
-            errors[err.field] = err.error
+            err.show_on(errors, placeholders)
             return None
         await self.async_set_unique_id(account.account_id)
         self._abort_if_unique_id_mismatch(reason="wrong_account")
@@ -246,8 +250,11 @@ class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for a new key and secret of the same account."""
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
+        placeholders = {"title": entry.title}
         if user_input is not None and (
-            result := await self._async_update_entry(entry, user_input, errors)
+            result := await self._async_update_entry(
+                entry, user_input, errors, placeholders
+            )
         ):
             return result
 
@@ -256,7 +263,7 @@ class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=self.add_suggested_values_to_schema(
                 CREDENTIALS_SCHEMA, _without_secret(user_input)
             ),
-            description_placeholders={"title": entry.title},
+            description_placeholders=placeholders,
             errors=errors,
         )
 
@@ -266,8 +273,11 @@ class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
         """Move the account to another server address or API version."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None and (
-            result := await self._async_update_entry(entry, user_input, errors)
+            result := await self._async_update_entry(
+                entry, user_input, errors, placeholders
+            )
         ):
             return result
 
@@ -281,6 +291,7 @@ class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
                     CONF_API_VERSION: str(entry.data[CONF_API_VERSION]),
                 },
             ),
+            description_placeholders=placeholders,
             errors=errors,
         )
 
@@ -305,8 +316,7 @@ class MtGoxOptionsFlow(OptionsFlow):
             try:
                 await self._async_check_pairs(options)
             except InvalidInputError as err:
-                errors[err.field] = err.error
-                placeholders.update(err.placeholders)
+                err.show_on(errors, placeholders)
             else:
                 # Options only take effect at setup: reload, by this one
                 # mechanism on every Home Assistant version.

@@ -19,8 +19,11 @@ from .api import (
     MtGoxAuthenticationError,
     MtGoxClient,
     MtGoxConnectionError,
+    MtGoxNotAnApiError,
     MtGoxRateLimitError,
     MtGoxResponseError,
+    MtGoxTlsError,
+    MtGoxUnreachableError,
     NonceSource,
 )
 from .api.signing import decode_secret
@@ -46,6 +49,11 @@ class InvalidInputError(Exception):
         self.field = field
         self.error = error
         self.placeholders = placeholders or {}
+
+    def show_on(self, errors: dict[str, str], placeholders: dict[str, str]) -> None:
+        """Add this error to a form's errors, and the values its text names."""
+        errors[self.field] = self.error
+        placeholders.update(self.placeholders)
 
 
 def client_for(
@@ -134,13 +142,34 @@ async def async_read_account(
     data: Mapping[str, Any],
     nonce_source: NonceSource | None = None,
 ) -> AccountInfo:
-    """Read the account the connection data opens, or say which field is wrong."""
+    """Read the account the connection data opens, or say what to fix."""
     try:
         return await client_for(hass, data, nonce_source).account_info()
-    except MtGoxAuthenticationError as err:
-        raise InvalidInputError("base", "invalid_auth") from err
-    except (MtGoxConnectionError, MtGoxResponseError, MtGoxRateLimitError) as err:
-        raise InvalidInputError("base", "cannot_connect") from err
     except Exception as err:
-        LOGGER.exception("Unexpected error reading the Mt.Gox account")
-        raise InvalidInputError("base", "unknown") from err
+        error = next(
+            (error for kinds, error in _SETUP_ERRORS if isinstance(err, kinds)), None
+        )
+        if error is None:
+            LOGGER.exception("Unexpected error reading the Mt.Gox account")
+            error = "unknown"
+        raise InvalidInputError("base", error, server_placeholders(data)) from err
+
+
+# What each failure to read the account tells the user to fix; first match wins.
+_SETUP_ERRORS: tuple[tuple[type[Exception] | tuple[type[Exception], ...], str], ...] = (
+    (MtGoxAuthenticationError, "invalid_auth"),
+    (MtGoxTlsError, "tls_failed"),
+    (MtGoxUnreachableError, "no_answer"),
+    (MtGoxNotAnApiError, "not_mtgox_api"),
+    ((MtGoxConnectionError, MtGoxResponseError, MtGoxRateLimitError), "cannot_connect"),
+)
+
+
+def server_placeholders(data: Mapping[str, Any]) -> dict[str, str]:
+    """Return the server's address as the setup errors' texts name it."""
+    url = URL(data[CONF_URL])
+    return {
+        "url": data[CONF_URL],
+        "host": f"{url.host}:{url.port}",
+        "version": str(data[CONF_API_VERSION]),
+    }

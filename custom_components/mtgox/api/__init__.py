@@ -8,6 +8,7 @@ from .errors import (
     MtGoxAuthenticationError,
     MtGoxConnectionError,
     MtGoxError,
+    MtGoxNotAnApiError,
     MtGoxOrderNotFoundError,
     MtGoxOrderPlacedError,
     MtGoxOrderRejectedError,
@@ -16,6 +17,8 @@ from .errors import (
     MtGoxResponseError,
     MtGoxStaleNonceError,
     MtGoxTimeoutError,
+    MtGoxTlsError,
+    MtGoxUnreachableError,
 )
 from .models import (
     AccountInfo,
@@ -41,6 +44,7 @@ __all__ = [
     "MtGoxClient",
     "MtGoxConnectionError",
     "MtGoxError",
+    "MtGoxNotAnApiError",
     "MtGoxOrderNotFoundError",
     "MtGoxOrderPlacedError",
     "MtGoxOrderRejectedError",
@@ -49,6 +53,8 @@ __all__ = [
     "MtGoxResponseError",
     "MtGoxStaleNonceError",
     "MtGoxTimeoutError",
+    "MtGoxTlsError",
+    "MtGoxUnreachableError",
     "NonceSource",
     "Order",
     "OrderResult",

@@ -21,6 +21,9 @@ from .errors import (
     MtGoxResponseError,
     MtGoxStaleNonceError,
     MtGoxTimeoutError,
+    MtGoxTlsError,
+    MtGoxUnreachableError,
+    connection_error,
 )
 from .models import (
     AccountInfo,
@@ -215,13 +218,12 @@ class MtGoxClient:
                 payload, oid = await self._post_locked(
                     self._version, path, self._with_order_id, params
                 )
-            except MtGoxAuthenticationError:
+            # No connection opened, or the exchange refused the key: nothing placed.
+            except (MtGoxAuthenticationError, MtGoxUnreachableError, MtGoxTlsError):
                 raise
             except MtGoxApiError as err:
                 raise MtGoxOrderRejectedError(err.message, err.token) from err
             except (MtGoxConnectionError, MtGoxResponseError) as err:
-                if isinstance(err.__cause__, aiohttp.ClientConnectorError):
-                    raise  # The connection never opened: nothing was sent.
                 raise MtGoxOrderUnknownError(
                     f"{side.value} order on {pair} may or may not have been placed "
                     f"({err}); check the open orders before placing it again"
@@ -364,7 +366,7 @@ class MtGoxClient:
                 f"{where}: no complete reply within {self._request_timeout:g} s"
             ) from err
         except aiohttp.ClientError as err:
-            raise MtGoxConnectionError(f"{where}: {type(err).__name__}: {err}") from err
+            raise connection_error(where, err) from err
         except MtGoxRateLimitError as err:
             if err.retry_after:
                 self._blocked_until = max(

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+import aiohttp
+
 
 class MtGoxError(Exception):
     """Base class of every error the client raises."""
@@ -24,12 +26,56 @@ class MtGoxTimeoutError(MtGoxConnectionError):
     """No complete reply arrived within the client's request timeout."""
 
 
+class MtGoxUnreachableError(MtGoxConnectionError):
+    """Nothing answers at the URL's host and port: refused, unknown name, no route.
+
+    No request reached a server, so nothing was sent.
+    """
+
+
+class MtGoxTlsError(MtGoxConnectionError):
+    """The TLS handshake failed, typically on a certificate this host does not trust.
+
+    The connection was closed before any request was sent.
+    """
+
+
+def connection_error(where: str, error: aiohttp.ClientError) -> MtGoxConnectionError:
+    """Return the typed error of an aiohttp failure, for the caller to raise."""
+    message = f"{where}: {type(error).__name__}: {error}"
+    # ClientSSLError derives from ClientConnectorError: ask about it first.
+    if isinstance(error, aiohttp.ClientSSLError):
+        return MtGoxTlsError(message)
+    if isinstance(error, aiohttp.ClientConnectorError):
+        return MtGoxUnreachableError(message)
+    return MtGoxConnectionError(message)
+
+
 class MtGoxResponseError(MtGoxError):
     """A reply arrived but could not be understood.
 
     HTML where JSON was expected, truncated JSON, an unexpected shape, or the
     exchange's plain-text "MySQL error, please retry later".
     """
+
+
+class MtGoxNotAnApiError(MtGoxResponseError):
+    """A server answered, but not as this version of the Mt.Gox API at that URL.
+
+    An HTML page, or a reply that is not JSON with an HTTP 4xx status (such as
+    404 Not Found): typically a base URL without its ``/api/`` part, or a server
+    that does not speak this API version. ``version`` is the version asked.
+    """
+
+    def __init__(self, message: str, version: int) -> None:
+        """Keep which API version the server did not answer as."""
+        super().__init__(message, version)
+        self.message = message
+        self.version = version
+
+    def __str__(self) -> str:
+        """Say what came back, and which API version it was meant to be."""
+        return f"not a Mt.Gox API v{self.version} reply: {self.message}"
 
 
 class MtGoxRateLimitError(MtGoxError):

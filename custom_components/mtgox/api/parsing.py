@@ -19,6 +19,7 @@ from .errors import (
     MtGoxApiError,
     MtGoxAuthenticationError,
     MtGoxConnectionError,
+    MtGoxNotAnApiError,
     MtGoxOrderNotFoundError,
     MtGoxRateLimitError,
     MtGoxResponseError,
@@ -90,9 +91,12 @@ def decode_reply(
         )
     try:
         document = load_json(body)
-    except MtGoxResponseError:
+    except MtGoxResponseError as err:
         if status >= 500:
             raise MtGoxConnectionError(f"HTTP {status} without a JSON body") from None
+        # A page, or a 4xx without JSON: some server, but no API, answered there.
+        if status >= 400 or _looks_like_html(body):
+            raise MtGoxNotAnApiError(f"HTTP {status}, {err}", version) from None
         raise
     if isinstance(document, dict) and _is_error_document(document):
         raise _api_error(version, status, document)

@@ -1,6 +1,6 @@
 """Fixtures of the Mt.Gox integration tests: config entries on the sandbox."""
 
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from unittest.mock import AsyncMock, PropertyMock, patch
 
@@ -28,6 +28,7 @@ from custom_components.mtgox.const import (
 from mtgox_sandbox.testing import Sandbox
 
 from . import setup_entry
+from .tls_server import TlsServer, self_signed_certificate
 
 
 class VersionedSnapshotExtension(HomeAssistantSnapshotExtension):  # type: ignore[misc]
@@ -107,3 +108,17 @@ async def init_integration(
     """Set the integration up against the sandbox."""
     await setup_entry(hass, mock_config_entry)
     return mock_config_entry
+
+
+@pytest.fixture
+def tls_server(
+    socket_enabled: None, tmp_path: Path
+) -> Iterator[tuple[TlsServer, Path]]:
+    """Run a TLS server with a self-signed certificate; yield it and the certificate."""
+    cert_path, key_path = self_signed_certificate(tmp_path)
+    server = TlsServer(cert_path, key_path)
+    server.start()
+    try:
+        yield server, cert_path
+    finally:
+        server.stop()

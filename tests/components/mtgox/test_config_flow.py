@@ -139,7 +139,7 @@ async def test_user_form_for_the_frontend(
         ({CONF_URL: "http://mtgox.com/api/"}, {CONF_URL: "insecure_url"}),
         ({CONF_URL: "http://93.184.216.34/api/"}, {CONF_URL: "insecure_url"}),
         ({CONF_API_SECRET: WRONG_SECRET}, {"base": "invalid_auth"}),
-        ({CONF_URL: "http://127.0.0.1:1/api/"}, {"base": "cannot_connect"}),
+        ({CONF_URL: "http://127.0.0.1:1/api/"}, {"base": "no_answer"}),
     ],
 )
 async def test_user_flow_errors_and_recovery(

@@ -14,23 +14,15 @@ check catching what it must.
 
 import ast
 import inspect
-import ipaddress
 import logging
 import re
-import socket
 import ssl
-import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Final, override
+from typing import Final
 
 import aiohttp
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.core import HomeAssistant
@@ -59,6 +51,7 @@ from mtgox_sandbox.testing import Sandbox, running_sandbox
 from tests.conftest import SIXTY_FOUR_BYTES_BASE64, LogLines, leaked_lines
 
 from . import LIMIT_BUY
+from .tls_server import TlsServer
 
 INTEGRATION: Final = Path(__file__).parents[3] / "custom_components" / "mtgox"
 
@@ -238,125 +231,6 @@ def test_no_setting_turns_tls_verification_off() -> None:
                 )
 
 
-def _self_signed_certificate(directory: Path) -> tuple[Path, Path]:
-    """Write a self-signed certificate for 127.0.0.1 and its key; return both paths."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    public_key = key.public_key()
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False
-        )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(public_key),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_path = directory / "cert.pem"
-    key_path = directory / "key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
-class TlsServer(threading.Thread):
-    """A TLS server on loopback, in a thread, that answers every request ``{}``.
-
-    In a thread of its own so that the handshakes clients break off are its
-    business, not errors of the test's event loop.
-    """
-
-    def __init__(self, certfile: Path, keyfile: Path) -> None:
-        """Listen on a free loopback port with the certificate."""
-        super().__init__(daemon=True)
-        self._tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self._tls_context.load_cert_chain(certfile, keyfile)
-        self._socket = socket.create_server(("127.0.0.1", 0))
-        self._socket.settimeout(0.05)
-        self._stop = threading.Event()
-        self.url = f"https://127.0.0.1:{self._socket.getsockname()[1]}/api/"
-        self.answered = 0
-        self.refused_handshakes = 0
-
-    @override
-    def run(self) -> None:
-        """Answer connections until stopped."""
-        while not self._stop.is_set():
-            try:
-                connection, _ = self._socket.accept()
-            except TimeoutError:
-                continue
-            connection.settimeout(5)
-            try:
-                with self._tls_context.wrap_socket(connection, server_side=True) as tls:
-                    tls.recv(65536)
-                    tls.sendall(
-                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                        b"Content-Length: 2\r\nConnection: close\r\n\r\n{}"
-                    )
-                    self.answered += 1
-            except (ssl.SSLError, OSError):
-                self.refused_handshakes += 1
-            finally:
-                connection.close()
-
-    def stop(self) -> None:
-        """Stop answering and close the port."""
-        self._stop.set()
-        self.join()
-        self._socket.close()
-
-
-@pytest.fixture
-def tls_server(
-    socket_enabled: None, tmp_path: Path
-) -> Iterator[tuple[TlsServer, Path]]:
-    """Run a TLS server with a self-signed certificate; yield it and the certificate."""
-    cert_path, key_path = _self_signed_certificate(tmp_path)
-    server = TlsServer(cert_path, key_path)
-    server.start()
-    try:
-        yield server, cert_path
-    finally:
-        server.stop()
-
-
 async def test_tls_certificates_are_verified(
     hass: HomeAssistant,
     sandbox: Sandbox,
@@ -396,7 +270,7 @@ async def test_tls_certificates_are_verified(
         },
     )
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "cannot_connect"}
+    assert result["errors"] == {"base": "tls_failed"}
     # Nothing, let alone a signed request, was sent after a refused handshake.
     assert server.answered == 1
 
