@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
-from .api import MtGoxError, MtGoxOrderNotFoundError
+from homeassistant.util.dt import utcnow
+
+from .api import MtGoxError, MtGoxOrderNotFoundError, Order
 from .const import LOGGER
 
 if TYPE_CHECKING:
-    from .api import MtGoxClient, Order, OrderResult, Side
+    from .api import MtGoxClient, OrderResult, Side
 
 ORDER_FILLED: Final = "filled"
 ORDER_CANCELLED: Final = "cancelled"
@@ -63,16 +65,21 @@ class OrderTracker:
         self._client = client
         self._open: dict[str, _TrackedOrder] = {}
         self._closed: dict[str, _TrackedOrder] = {}
-        self.placed: dict[str, tuple[str, Side]] = {}
-        """Pair and side of the orders this entry placed, by order id.
+        self.placed: dict[str, Order] = {}
+        """The orders this entry placed, as placed, by order id.
 
         The exchange's order list is cached for 10 s: an order placed just now
         may be missing from it and from the last refresh, yet can be cancelled.
         """
 
-    def remember_placed(self, oid: str, pair: str, side: Side) -> None:
-        """Keep the pair and side of an order this entry placed, the newest few."""
-        self.placed[oid] = (pair, side)
+    def remember_placed(
+        self, oid: str, pair: str, side: Side, amount: Decimal, price: Decimal | None
+    ) -> None:
+        """Keep an order this entry placed, the newest few, as it was sent."""
+        item, currency = pair[:3], pair[3:]
+        self.placed[oid] = Order(
+            oid, pair, item, currency, side, amount, amount, price, "pending", utcnow()
+        )
         while len(self.placed) > MAX_PLACED_ORDERS:
             del self.placed[next(iter(self.placed))]
 

@@ -40,7 +40,7 @@ from .helpers import SIDES, amount_error, order_data, translated_client_errors
 if TYPE_CHECKING:
     from decimal import Decimal
 
-    from .api import MtGoxClient, Side
+    from .api import MtGoxClient, Order, Side
     from .coordinator import MtGoxConfigEntry, MtGoxDataUpdateCoordinator
 
 SERVICE_PLACE_ORDER: Final = "place_order"
@@ -72,6 +72,8 @@ PLACE_ORDER_SCHEMA: Final = ENTRY_SCHEMA.extend(
         vol.Optional(ATTR_PAIR): cv.string,
     }
 )
+# What a cancel_order response leaves empty for an order the entry never saw.
+UNKNOWN_ORDER_FIELDS: Final = ("pair", "side", "amount", "price", "currency")
 CANCEL_ORDER_SCHEMA: Final = ENTRY_SCHEMA.extend(
     {vol.Required(ATTR_ORDER_ID): cv.string}
 )
@@ -193,7 +195,7 @@ async def _async_place_order(call: ServiceCall) -> ServiceResponse:
     async with translated_client_errors():
         try:
             order_id = await client.add_order(pair, side, amount, price)
-            coordinator.orders.remember_placed(order_id, pair, side)
+            coordinator.orders.remember_placed(order_id, pair, side, amount, price)
         except MtGoxOrderPlacedError:
             # API v0: placed, but the reply did not say which order it is.
             order_id = None
@@ -233,17 +235,21 @@ async def _async_place_order(call: ServiceCall) -> ServiceResponse:
 
 
 async def _async_cancel_order(call: ServiceCall) -> ServiceResponse:
-    """Cancel one open order, with a single request.
+    """Cancel one open order, with a single request, and describe it.
 
-    The pair and side come from the last refresh, else from the orders this
-    entry placed (the exchange's order list is cached for 10 s and may not
-    show an order placed just now), else the first tracked pair: API v1 and v2
-    find the order by its id alone, whatever pair the path names.
+    The order comes from the last refresh, else from the orders this entry
+    placed (the exchange's order list is cached for 10 s and may not show an
+    order placed just now). An order seen in neither is cancelled on the first
+    tracked pair, as API v1 and v2 find it by its id alone, and described by its
+    id only: the exchange's reply names no more than that.
     """
     entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
     order_id: str = call.data[ATTR_ORDER_ID].strip()
     coordinator = entry.runtime_data.coordinator
-    pair, side = _pair_and_side_of(coordinator, order_id)
+    order = _known_order(coordinator, order_id)
+    pair, side = (
+        (coordinator.pairs[0], None) if order is None else (order.pair, order.side)
+    )
     async with translated_client_errors():
         try:
             await entry.runtime_data.client.cancel_order(pair, order_id, side)
@@ -255,19 +261,21 @@ async def _async_cancel_order(call: ServiceCall) -> ServiceResponse:
             ) from err
     coordinator.orders.placed.pop(order_id, None)
     await coordinator.async_request_refresh()
-    return None
+    if not call.return_response:
+        return None
+    if order is None:
+        return {"order_id": order_id} | dict.fromkeys(UNKNOWN_ORDER_FIELDS)
+    return order_data(order, amount=order.amount)
 
 
-def _pair_and_side_of(
+def _known_order(
     coordinator: MtGoxDataUpdateCoordinator, order_id: str
-) -> tuple[str, Side | None]:
-    """Return the pair (and side, when known) an order is to be cancelled on."""
+) -> Order | None:
+    """Return the open order as last seen, or as this entry placed it."""
     for order in coordinator.data.orders:
         if order.oid == order_id:
-            return order.pair, order.side
-    if order_id in coordinator.orders.placed:
-        return coordinator.orders.placed[order_id]
-    return coordinator.pairs[0], None
+            return order
+    return coordinator.orders.placed.get(order_id)
 
 
 async def _async_get_orders(call: ServiceCall) -> ServiceResponse:
@@ -301,6 +309,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_CANCEL_ORDER,
         admin_only(hass, _async_cancel_order),
         schema=vol_schema(CANCEL_ORDER_SCHEMA),
+        supports_response=SupportsResponse.OPTIONAL,
     )
     hass.services.async_register(
         DOMAIN,

@@ -160,7 +160,11 @@ async def place_order(
 
 
 async def cancel_order(
-    hass: HomeAssistant, entry: MockConfigEntry, order_id: str
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    order_id: str,
+    *,
+    return_response: bool = True,
 ) -> ServiceResponse:
     """Call mtgox.cancel_order for ``entry`` and return what the call returned."""
     return await hass.services.async_call(
@@ -168,6 +172,7 @@ async def cancel_order(
         SERVICE_CANCEL_ORDER,
         {ATTR_CONFIG_ENTRY_ID: entry.entry_id, "order_id": order_id},
         blocking=True,
+        return_response=return_response,
     )
 
 

@@ -95,7 +95,7 @@ async def call_action(
         service,
         {ATTR_CONFIG_ENTRY_ID: entry_id, **fields},
         blocking=True,
-        return_response=service != SERVICE_CANCEL_ORDER,
+        return_response=True,
         context=context,
     )
 
@@ -129,7 +129,7 @@ async def test_actions_are_documented(
             ["amount", "config_entry_id", "pair", "price", "side"],
             {"optional": True},
         ),
-        SERVICE_CANCEL_ORDER: (["config_entry_id", "order_id"], None),
+        SERVICE_CANCEL_ORDER: (["config_entry_id", "order_id"], {"optional": True}),
         SERVICE_GET_ORDERS: (["config_entry_id"], {"optional": False}),
     }
     for service, description in descriptions.items():
@@ -510,8 +510,17 @@ async def test_cancel_order_just_placed_with_the_cache_on(
     placed = await place_order(hass, init_integration, **LIMIT_BUY)
     orders_read = sandbox.counters["1:orders"]
 
-    await cancel_order(hass, init_integration, placed["order_id"])
+    response = await cancel_order(hass, init_integration, placed["order_id"])
 
+    # Described as placed, though the exchange's cached list never showed it.
+    assert response == {
+        "order_id": placed["order_id"],
+        "pair": "BTCUSD",
+        "side": "buy",
+        "amount": "0.50000000",
+        "price": "100.00000",
+        "currency": "USD",
+    }
     assert open_sandbox_orders(sandbox) == []
     # Cancelled directly: the order list was not read again.
     assert sandbox.counters["1:orders"] == orders_read
@@ -526,8 +535,17 @@ async def test_cancel_order_placed_elsewhere(
         sandbox.account, "BTCEUR", "bid", 50_000_000, 10_000_000
     )
 
-    await cancel_order(hass, init_integration, order.oid)
+    response = await cancel_order(hass, init_integration, order.oid)
 
+    # The exchange's reply names the order only: nothing more is claimed.
+    assert response == {
+        "order_id": order.oid,
+        "pair": None,
+        "side": None,
+        "amount": None,
+        "price": None,
+        "currency": None,
+    }
     assert open_sandbox_orders(sandbox) == []
     assert sandbox.counters["1:order/cancel"] == 1
 
@@ -535,14 +553,25 @@ async def test_cancel_order_placed_elsewhere(
 async def test_cancel_order(
     hass: HomeAssistant, sandbox: Sandbox, init_integration: MtGoxConfigEntry
 ) -> None:
-    """An open order is cancelled on its own pair, and the account refreshed."""
-    placed = await place_order(
-        hass, init_integration, **{**LIMIT_BUY, "pair": "BTCEUR"}
+    """An open order is cancelled on its own pair, and described as last seen."""
+    # Placed elsewhere, so only the refresh that saw it can describe it.
+    order = sandbox.exchange.place_order(
+        sandbox.account, "BTCEUR", "bid", 75_000_000, 10_000_000
     )
+    coordinator = init_integration.runtime_data.coordinator
+    await coordinator.async_refresh()
+    assert [seen.oid for seen in coordinator.data.orders] == [order.oid]
 
-    response = await cancel_order(hass, init_integration, placed["order_id"])
+    response = await cancel_order(hass, init_integration, order.oid)
 
-    assert response is None
+    assert response == {
+        "order_id": order.oid,
+        "pair": "BTCEUR",
+        "side": "buy",
+        "amount": "0.75000000",
+        "price": "100.00000",
+        "currency": "EUR",
+    }
     assert open_sandbox_orders(sandbox) == []
     assert sandbox.counters["1:order/cancel"] == 1
 
@@ -639,7 +668,12 @@ async def test_order_round_trip_on_every_api_version(
 
     placed = await place_order(hass, mock_config_entry, **LIMIT_BUY)
     listed = await get_orders(hass, mock_config_entry)
-    await cancel_order(hass, mock_config_entry, placed["order_id"])
+    assert (
+        await cancel_order(
+            hass, mock_config_entry, placed["order_id"], return_response=False
+        )
+        is None
+    )
 
     assert placed["status"] == "unfilled"
     assert listed == {

@@ -6,9 +6,8 @@ root instead of at ``/api/``.
 """
 
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiohttp import web
@@ -86,6 +85,13 @@ async def submit_user_step(
     )
 
 
+def placeholders_of(result: ConfigFlowResult) -> Mapping[str, str]:
+    """Return the values the form's texts name."""
+    placeholders = result["description_placeholders"]
+    assert placeholders is not None
+    return placeholders
+
+
 def client(hass: HomeAssistant, sandbox: Sandbox, url: str) -> MtGoxClient:
     """Return a client of the sandbox's key at ``url``, on Home Assistant's session."""
     return MtGoxClient(
@@ -108,7 +114,7 @@ async def test_nothing_answers(hass: HomeAssistant, sandbox: Sandbox) -> None:
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "no_answer"}
     host = url.removeprefix("http://").removesuffix("/api/")
-    assert result["description_placeholders"]["host"] == host
+    assert placeholders_of(result)["host"] == host
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
@@ -133,7 +139,7 @@ async def test_untrusted_certificate(
 
     result = await submit_user_step(hass, sandbox, server.url)
     assert result["errors"] == {"base": "tls_failed"}
-    assert result["description_placeholders"]["host"] == server.url.removeprefix(
+    assert placeholders_of(result)["host"] == server.url.removeprefix(
         "https://"
     ).removesuffix("/api/")
     assert server.answered == 0
@@ -150,7 +156,7 @@ async def test_web_server_that_is_no_api(
     url = f"{web_server}{path}"
     result = await submit_user_step(hass, sandbox, url, version)
     assert result["errors"] == {"base": "not_mtgox_api"}
-    placeholders = result["description_placeholders"]
+    placeholders = placeholders_of(result)
     assert (placeholders["url"], placeholders["version"]) == (url, version)
 
 
@@ -167,7 +173,7 @@ async def test_sandbox_without_api_in_the_url(
 
     result = await submit_user_step(hass, sandbox, root, "2")
     assert result["errors"] == {"base": "not_mtgox_api"}
-    assert result["description_placeholders"]["version"] == "2"
+    assert placeholders_of(result)["version"] == "2"
 
 
 async def test_garbled_json_is_no_setup_hint(
@@ -195,7 +201,7 @@ async def test_reauth_and_reconfigure_say_what_to_fix(
         result["flow_id"], {CONF_API_KEY: sandbox.key, CONF_API_SECRET: sandbox.secret}
     )
     assert result["errors"] == {"base": "not_mtgox_api"}
-    placeholders: dict[str, Any] = result["description_placeholders"]
+    placeholders = placeholders_of(result)
     assert placeholders["title"] == mock_config_entry.title
     assert (placeholders["url"], placeholders["version"]) == (root, "1")
 
