@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from . import money
-from .exchange import (
+from .engine.models import (
     BASE,
     Account,
     DepthLevel,

@@ -54,7 +54,11 @@ from .endpoints import (
     invalid_call,
     invalid_parameter,
 )
-from .exchange import BASE, BTC_MULTIPLIER, MICROSECONDS
+from .engine.models import (
+    BASE,
+    BTC_MULTIPLIER,
+    MICROSECONDS,
+)
 
 DEPTH_FILTER_PERCENT: Final = 10
 IDKEY_LIFETIME_US: Final = 24 * 3600 * MICROSECONDS
