@@ -22,10 +22,6 @@ class BookSide:
         """Signed prices, ascending: the best level first."""
         self._levels: dict[int, dict[str, Order]] = {}
 
-    def __bool__(self) -> bool:
-        """Return whether any order rests on this side."""
-        return bool(self._keys)
-
     def insert(self, order: Order, price_int: int) -> None:
         """Put ``order`` behind every order already resting at ``price_int``."""
         level = self._levels.get(price_int)
@@ -58,11 +54,6 @@ class BookSide:
         """Return the volume resting at ``price_int`` (0 when none)."""
         level = self._levels.get(price_int, {})
         return sum(order.amount_int for order in level.values())
-
-    def orders(self) -> Iterator[Order]:
-        """Yield every resting order, best price and oldest first."""
-        for key in self._keys:
-            yield from self._levels[self._sign * key].values()
 
     def levels(self) -> Iterator[DepthLevel]:
         """Yield one aggregated level per price, best first."""
