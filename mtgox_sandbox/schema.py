@@ -38,10 +38,12 @@ MIGRATIONS: Final = (
         trade_tid INTEGER, trade_amount_int INTEGER, trade_properties TEXT,
         PRIMARY KEY (account, currency, idx)
     ) WITHOUT ROWID;
+    -- price_int has no type: a price beyond 64 bits (stored before numbers
+    -- were bounded at the door) is kept exactly, as decimal text
     CREATE TABLE orders (
         oid TEXT PRIMARY KEY, account TEXT NOT NULL, pair TEXT NOT NULL,
         side TEXT NOT NULL, original_amount_int INTEGER NOT NULL,
-        amount_int INTEGER NOT NULL, price_int INTEGER, status TEXT NOT NULL,
+        amount_int INTEGER NOT NULL, price_int, status TEXT NOT NULL,
         date INTEGER NOT NULL, priority INTEGER NOT NULL,
         reserved_int INTEGER NOT NULL, closed_us INTEGER
     ) WITHOUT ROWID;
@@ -63,6 +65,19 @@ MIGRATIONS: Final = (
 """``MIGRATIONS[n]`` takes a database from schema version ``n`` to ``n + 1``."""
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
+
+INT64: Final = range(-(2**63), 2**63)
+"""What SQLite stores as an integer."""
+
+
+def wide_int(value: int | None) -> int | str | None:
+    """Return ``value`` as SQLite can store it exactly: decimal text beyond 64 bits."""
+    return value if value is None or value in INT64 else str(value)
+
+
+def from_wide_int(value: int | str | None) -> int | None:
+    """Return a :func:`wide_int` column's value as an integer."""
+    return int(value) if isinstance(value, str) else value
 
 
 def account_row(account: Account) -> tuple[Any, ...]:

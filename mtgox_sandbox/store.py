@@ -36,7 +36,14 @@ from .engine.models import (
     Trade,
     Wallet,
 )
-from .schema import MIGRATIONS, SCHEMA_VERSION, account_row, history_entry
+from .schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    account_row,
+    from_wide_int,
+    history_entry,
+    wide_int,
+)
 
 
 class Store:
@@ -242,7 +249,7 @@ class Store:
                     o.side,
                     o.original_amount_int,
                     o.amount_int,
-                    o.price_int,
+                    wide_int(o.price_int),
                     o.status,
                     o.date,
                     o.priority,
@@ -332,7 +339,7 @@ class Store:
             side=side,
             original_amount_int=original,
             amount_int=amount,
-            price_int=price,
+            price_int=from_wide_int(price),
             status=status,
             date=date,
             priority=priority,

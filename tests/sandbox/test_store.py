@@ -112,3 +112,19 @@ def test_a_state_of_the_json_era_carries_on_with_its_id_generator(
     expected = uuid.UUID(int=seeded_rng("ids:legacy").getrandbits(128), version=4)
     assert alice.id == str(expected)
     imported.store.close()
+
+
+def test_a_price_beyond_64_bits_is_kept_exactly(tmp_path: Path) -> None:
+    """Stored before numbers were bounded at the door: kept, not a crash."""
+    path = tmp_path / "sandbox.db"
+    exchange = Exchange.open(path)
+    alice = exchange.add_account("alice", "secret", ["trade"])
+    huge = 10**400
+    exchange.place_order(alice, "BTCUSD", "ask", BTC, huge)
+    exchange.place_order(alice, "BTCUSD", "ask", BTC, 2**63 - 1)
+    exchange.commit()
+    exchange.store.close()
+    reopened = Exchange.open(path)
+    prices = [order.price_int for order in reopened.open_orders(alice)]
+    assert prices == [huge, 2**63 - 1]
+    reopened.store.close()
