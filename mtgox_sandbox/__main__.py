@@ -15,8 +15,8 @@ import uuid
 from collections.abc import Sequence
 
 from .faults import DEFAULT_BLOCK_SECONDS, DEFAULT_RATE_LIMIT
+from .runner import Credentials, running_sandbox
 from .server import DEFAULT_CACHE_SECONDS
-from .testing import Credentials, running_sandbox
 
 DEFAULT_PORT = 8099
 DEFAULT_MARKET_INTERVAL = 5.0

@@ -110,7 +110,7 @@ def admin_routes(server: "SandboxServer", token: str) -> list[web.RouteDef]:
         key = request.match_info["key"]
         if not server.exchange.revoke_key(key):
             return _json({"error": "no live key"}, 404)
-        server.save_state()
+        server.exchange.commit()
         return _json({"revoked": key})
 
     async def set_rights(request: web.Request) -> web.Response:
@@ -122,7 +122,7 @@ def admin_routes(server: "SandboxServer", token: str) -> list[web.RouteDef]:
             account = server.exchange.set_rights(key, rights)
         except KeyError:
             return _json({"error": "unknown key"}, 404)
-        server.save_state()
+        server.exchange.commit()
         return _json({"key": key, "rights": account.rights})
 
     async def step_market(request: web.Request) -> web.Response:

@@ -41,7 +41,7 @@ from .endpoints import (
     invalid_call,
     invalid_parameter,
 )
-from .exchange import (
+from .engine.models import (
     BASE,
     OPEN,
     ORDER_NOT_FOUND,

@@ -12,7 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
-from .exchange import Account, Exchange
+from .engine.models import (
+    Account,
+)
+from .exchange import Exchange
 
 UNKNOWN_ERROR: Final = "unknown_error"
 """The attested token of application errors (``Order not found``...)."""

@@ -4,7 +4,8 @@
   ``{"result":"success","return":X}``, or bare ``X`` with ``?raw``.  The
   ``public/``/``private/`` segment is optional and decorative: whether a call
   must be signed depends on the method only.
-* v2: ``/api/2/[<PAIR>/]money/<method>``, answers ``{"result":"success","data":X}``.
+* v2: ``/api/2/[<PAIR>/]money/<method>``, answers ``{"result":"success","data":X}``;
+  also ``/api/2/stream/list_public`` (see :mod:`mtgox_sandbox.stream.channels`).
 
 Both accept the older method names (``depth``, ``fulldepth``, ``trades``,
 ``cancelledtrades``, ``quote``), so v2's deprecated ``money/depth``,
@@ -54,7 +55,12 @@ from .endpoints import (
     invalid_call,
     invalid_parameter,
 )
-from .exchange import BASE, BTC_MULTIPLIER, MICROSECONDS
+from .engine.models import (
+    BASE,
+    BTC_MULTIPLIER,
+    MICROSECONDS,
+)
+from .stream import channels
 
 DEPTH_FILTER_PERCENT: Final = 10
 IDKEY_LIFETIME_US: Final = 24 * 3600 * MICROSECONDS
@@ -187,6 +193,11 @@ def order_lag(_ctx: CallContext) -> dict[str, Any]:
     return {"lag": 0, "lag_secs": 0, "lag_text": "0 seconds", "length": "0"}
 
 
+def stream_list_public(ctx: CallContext) -> dict[str, str]:
+    """Return every public streaming channel's name and UUID (v2 ``stream/``)."""
+    return channels.list_public(ctx.exchange.pairs)
+
+
 def info(ctx: CallContext) -> dict[str, Any]:
     """Return the caller's account object."""
     return shapes.account_info(ctx.account)
@@ -269,6 +280,11 @@ ALIASES: Final[dict[str, str]] = {
 }
 """Older v1 names, still accepted by v2 as deprecated aliases."""
 
+STREAM_ENDPOINTS: Final[dict[str, Endpoint]] = {
+    "list_public": Endpoint("stream/list_public", stream_list_public, cacheable=True),
+}
+"""v2's ``stream/<method>`` calls (no v1 path for them is attested)."""
+
 
 def endpoint_named(method: str) -> Endpoint:
     """Return the endpoint of a method name or alias; 404 for anything else."""
@@ -331,6 +347,10 @@ class Version2:
     def route(self, path: str) -> Route:
         """Parse the path after ``/api/2/``."""
         head, _, rest = path.partition("/")
+        if head == "stream":
+            if rest not in STREAM_ENDPOINTS:
+                raise invalid_call()
+            return Route(STREAM_ENDPOINTS[rest], None, path)
         if head == "money":
             pair, method = None, rest
         else:

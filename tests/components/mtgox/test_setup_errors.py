@@ -31,7 +31,7 @@ from custom_components.mtgox.api import (
 )
 from custom_components.mtgox.const import CONF_API_SECRET, CONF_API_VERSION, DOMAIN
 from mtgox_sandbox.faults import FaultKind
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.runner import Sandbox
 
 from .tls_server import TlsServer
 
