@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import (
     ConfigEntry,
-    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlow,
 )
 from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -27,39 +20,22 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .api import (
-    MtGoxConnectionError,
-    MtGoxError,
-    MtGoxRateLimitError,
-)
 from .compat import flow_vol as vol
 from .const import (
     API_VERSIONS,
-    BITCOIN,
     CONF_API_SECRET,
     CONF_API_VERSION,
-    CONF_MAX_ORDER_AMOUNT,
-    CONF_PAIRS,
-    CONF_UPDATE_INTERVAL,
-    CONF_VALUATION_CURRENCY,
     DEFAULT_API_VERSION,
-    DEFAULT_MAX_ORDER_AMOUNT,
-    DEFAULT_PAIRS,
-    DEFAULT_UPDATE_INTERVAL,
     DEFAULT_URL,
-    DEFAULT_VALUATION_CURRENCY,
     DOMAIN,
-    MIN_ORDER_AMOUNT,
-    MIN_UPDATE_INTERVAL,
-    QUOTE_CURRENCIES,
 )
 from .form_input import (
     InvalidInputError,
     async_read_account,
     async_read_entry_account,
-    client_for,
     normalize,
 )
+from .options_flow import DEFAULT_OPTIONS, MtGoxOptionsFlow
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -105,59 +81,6 @@ USER_SCHEMA = vol.Schema(
         ): _API_VERSION_SELECTOR,
     }
 )
-
-OPTIONS_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_PAIRS): SelectSelector(
-            SelectSelectorConfig(
-                options=[
-                    SelectOptionDict(
-                        value=f"{BITCOIN}{currency}", label=f"{BITCOIN}/{currency}"
-                    )
-                    for currency in QUOTE_CURRENCIES
-                ],
-                multiple=True,
-                mode=SelectSelectorMode.DROPDOWN,
-            )
-        ),
-        vol.Required(CONF_VALUATION_CURRENCY): SelectSelector(
-            SelectSelectorConfig(
-                options=[BITCOIN, *QUOTE_CURRENCIES],
-                mode=SelectSelectorMode.DROPDOWN,
-            )
-        ),
-        vol.Required(CONF_UPDATE_INTERVAL): NumberSelector(
-            NumberSelectorConfig(
-                min=MIN_UPDATE_INTERVAL,
-                max=3600,
-                step=1,
-                unit_of_measurement="s",
-                mode=NumberSelectorMode.BOX,
-            )
-        ),
-        vol.Required(CONF_MAX_ORDER_AMOUNT): NumberSelector(
-            NumberSelectorConfig(
-                min=float(MIN_ORDER_AMOUNT),
-                step="any",
-                unit_of_measurement=BITCOIN,
-                mode=NumberSelectorMode.BOX,
-            )
-        ),
-    }
-)
-
-DEFAULT_OPTIONS: Mapping[str, Any] = {
-    CONF_PAIRS: DEFAULT_PAIRS,
-    CONF_VALUATION_CURRENCY: DEFAULT_VALUATION_CURRENCY,
-    CONF_UPDATE_INTERVAL: DEFAULT_UPDATE_INTERVAL,
-    # JSON has no decimal type; a string keeps the amount exact.
-    CONF_MAX_ORDER_AMOUNT: str(DEFAULT_MAX_ORDER_AMOUNT),
-}
-
-
-def _exact_text(number: float) -> str:
-    """Write a form's number as the shortest exact decimal: 0.1 as "0.1", 2.0 as "2"."""
-    return format(Decimal(str(number)).normalize(), "f")
 
 
 def _without_secret(user_input: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -294,82 +217,3 @@ class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders=placeholders,
             errors=errors,
         )
-
-
-class MtGoxOptionsFlow(OptionsFlow):
-    """Choose the tracked pairs, the valuation currency, polling and order limit."""
-
-    config_entry: MtGoxConfigEntry
-
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Show and check the options."""
-        errors: dict[str, str] = {}
-        placeholders = {"pairs": ""}
-        if user_input is not None:
-            options = {
-                **user_input,
-                CONF_UPDATE_INTERVAL: int(user_input[CONF_UPDATE_INTERVAL]),
-                CONF_MAX_ORDER_AMOUNT: _exact_text(user_input[CONF_MAX_ORDER_AMOUNT]),
-            }
-            try:
-                await self._async_check_pairs(options)
-            except InvalidInputError as err:
-                err.show_on(errors, placeholders)
-            else:
-                # Options only take effect at setup: reload, by this one
-                # mechanism on every Home Assistant version.
-                if self.hass.config_entries.async_update_entry(
-                    self.config_entry, options=options
-                ):
-                    self.hass.config_entries.async_schedule_reload(
-                        self.config_entry.entry_id
-                    )
-                return self.async_create_entry(data=options)
-
-        if user_input is None:
-            stored = {**DEFAULT_OPTIONS, **self.config_entry.options}
-            user_input = {
-                **stored,
-                CONF_MAX_ORDER_AMOUNT: float(stored[CONF_MAX_ORDER_AMOUNT]),
-            }
-        return self.async_show_form(
-            step_id="init",
-            data_schema=self.add_suggested_values_to_schema(OPTIONS_SCHEMA, user_input),
-            description_placeholders=placeholders,
-            errors=errors,
-        )
-
-    async def _async_check_pairs(self, options: Mapping[str, Any]) -> None:
-        """Check the pairs exist on the server and can value the portfolio."""
-        pairs: list[str] = options[CONF_PAIRS]
-        if not pairs:
-            raise InvalidInputError(CONF_PAIRS, "no_pairs")
-        valuation = options[CONF_VALUATION_CURRENCY]
-        if valuation != BITCOIN and f"{BITCOIN}{valuation}" not in pairs:
-            raise InvalidInputError(CONF_VALUATION_CURRENCY, "valuation_not_tracked")
-        # Only pairs added now: the tracked ones were checked when added.
-        tracked = self.config_entry.options.get(CONF_PAIRS, DEFAULT_OPTIONS[CONF_PAIRS])
-        new_pairs = [pair for pair in pairs if pair not in tracked]
-        if not new_pairs:
-            return
-        entry: MtGoxConfigEntry = self.config_entry
-        # The loaded entry's client shares its session and rate-limit block.
-        client = (
-            entry.runtime_data.client
-            if entry.state is ConfigEntryState.LOADED
-            else client_for(self.hass, entry.data)
-        )
-        unsupported: list[str] = []
-        for pair in new_pairs:
-            try:
-                await client.ticker(pair)
-            except (MtGoxConnectionError, MtGoxRateLimitError) as err:
-                raise InvalidInputError("base", "cannot_connect") from err
-            except MtGoxError:
-                unsupported.append(pair)
-        if unsupported:
-            raise InvalidInputError(
-                CONF_PAIRS, "unsupported_pair", {"pairs": ", ".join(unsupported)}
-            )

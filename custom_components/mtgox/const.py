@@ -44,6 +44,9 @@ QUOTE_CURRENCIES: Final = (
     "THB",
 )
 
+MTGOX_PAIRS: Final = tuple(f"{BITCOIN}{currency}" for currency in QUOTE_CURRENCIES)
+"""The pairs Mt.Gox traded: offered when a server's own list cannot be read."""
+
 DEFAULT_PAIRS: Final = ["BTCUSD"]
 DEFAULT_VALUATION_CURRENCY: Final = "USD"
 # Mt.Gox cached every method for 10 s and blocked clients polling faster.

@@ -72,6 +72,7 @@ class MtGoxRuntimeData:
     coordinator: MtGoxDataUpdateCoordinator
     nonce_store: NonceStore
     server_page: str | None = None  # the devices' "Visit" link (server_page.py)
+    traded_pairs: tuple[str, ...] | None = None  # None: not asked; (): unreadable
 
 
 class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):

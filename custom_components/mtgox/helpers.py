@@ -33,7 +33,7 @@ from .compat import RateLimitedUpdateFailed
 from .const import BITCOIN, DOMAIN, MIN_UPDATE_INTERVAL
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Iterable
     from decimal import Decimal
 
     from .api import Order
@@ -96,6 +96,16 @@ async def translated_client_errors() -> AsyncIterator[None]:
             translation_key=key,
             translation_placeholders={"error": str(err)},
         ) from err
+
+
+def pair_label(pair: str) -> str:
+    """Write a pair as people read it, the one style of every text: BTC/USD."""
+    return f"{pair[:3]}/{pair[3:]}"
+
+
+def pair_labels(pairs: Iterable[str]) -> str:
+    """Write pairs for a sentence: "BTC/USD, BTC/EUR"."""
+    return ", ".join(pair_label(pair) for pair in pairs)
 
 
 def order_data(order: Order, **bitcoin_amounts: Decimal) -> dict[str, Any]:

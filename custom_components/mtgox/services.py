@@ -32,10 +32,18 @@ from .api import (
     MtGoxOrderPlacedError,
     MtGoxOrderUnknownError,
 )
+from .api.models import PAIR_PATTERN
 from .api.money import format_amount, order_amount
 from .compat import ATTR_CONFIG_ENTRY_ID, admin_only, vol_schema
 from .const import BITCOIN, DOMAIN, LOGGER, MIN_ORDER_AMOUNT, RIGHT_TRADE
-from .helpers import SIDES, amount_error, order_data, translated_client_errors
+from .helpers import (
+    SIDES,
+    amount_error,
+    order_data,
+    pair_label,
+    pair_labels,
+    translated_client_errors,
+)
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -109,17 +117,43 @@ def _requested_number(call: ServiceCall, field: str, currency: str) -> Decimal:
 def _requested_pair(call: ServiceCall, coordinator: MtGoxDataUpdateCoordinator) -> str:
     """Return the pair to trade: the one asked for, or the first tracked one."""
     tracked_pairs = coordinator.pairs
-    pair: str = call.data.get(ATTR_PAIR, tracked_pairs[0]).strip().upper()
+    # "BTC/USD", as every text writes it, is read as BTCUSD.
+    asked: str = call.data.get(ATTR_PAIR, tracked_pairs[0])
+    pair = asked.strip().upper().replace("/", "")
     if pair not in tracked_pairs:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="pair_not_tracked",
             translation_placeholders={
-                "pair": pair,
-                "tracked_pairs": ", ".join(tracked_pairs),
+                "pair": pair_label(pair) if PAIR_PATTERN.fullmatch(pair) else asked,
+                "tracked_pairs": pair_labels(tracked_pairs),
             },
         )
     return pair
+
+
+async def _async_check_traded(entry: MtGoxConfigEntry, pair: str) -> None:
+    """Refuse a pair the server does not trade, by its list, asked once per load.
+
+    A server that cannot say which pairs it trades is not asked again until
+    the entry reloads, and does not stop the order: the exchange judges it.
+    """
+    runtime = entry.runtime_data
+    if runtime.traded_pairs is None:
+        try:
+            runtime.traded_pairs = await runtime.client.traded_pairs()
+        except MtGoxError as err:
+            LOGGER.info("Could not read the pairs the server trades: %s", err)
+            runtime.traded_pairs = ()
+    if runtime.traded_pairs and pair not in runtime.traded_pairs:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="pair_not_traded",
+            translation_placeholders={
+                "pair": pair_label(pair),
+                "traded_pairs": pair_labels(runtime.traded_pairs),
+            },
+        )
 
 
 def _requested_amount(
@@ -188,6 +222,7 @@ async def _async_place_order(call: ServiceCall) -> ServiceResponse:
             translation_key="trade_right_missing",
             translation_placeholders={"title": entry.title},
         )
+    await _async_check_traded(entry, pair)
     side_name: str = call.data[ATTR_SIDE]
     side = SIDES[side_name]
     client = entry.runtime_data.client
@@ -208,7 +243,7 @@ async def _async_place_order(call: ServiceCall) -> ServiceResponse:
                 translation_placeholders={
                     "side": side_name,
                     "amount": format(amount, "f"),
-                    "pair": pair,
+                    "pair": pair_label(pair),
                 },
             ) from err
     # Balances and open orders changed.

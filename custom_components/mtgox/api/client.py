@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
@@ -32,6 +31,8 @@ from .models import (
     OrderResult,
     Side,
     Ticker,
+    require_v0_item,
+    split_pair,
 )
 from .money import order_units
 from .nonce import NonceSource
@@ -42,6 +43,7 @@ from .parsing import (
     parse_order_result,
     parse_orders,
     parse_ticker,
+    parse_traded_pairs,
 )
 from .reading import ACCEPT_ENCODING, MAX_REPLY_BYTES, read_bounded
 from .signing import decode_secret, encode_form, rest_sign, signed_message
@@ -53,9 +55,7 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 USER_AGENT = f"mtgox-home-assistant/0.1 aiohttp/{aiohttp.__version__}"
-_PAIR = re.compile(r"[A-Z]{6}")
 _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-_V0_ITEM = "BTC"
 _V0_TYPES = {Side.ASK: "1", Side.BID: "2"}
 
 PARSE_IN_THREAD_BYTES = 16 * 1024
@@ -121,11 +121,11 @@ class MtGoxClient:
 
     async def ticker(self, pair: str) -> Ticker:
         """Return the ticker of a pair such as ``"BTCUSD"``."""
-        item, currency = _split_pair(pair)
+        item, currency = split_pair(pair)
         query: dict[str, str] | None
         match self._version:
             case ApiVersion.V0:
-                _require_v0_item(item)
+                require_v0_item(item)
                 path, query = "data/ticker.php", {"Currency": currency}
             case ApiVersion.V1:
                 path, query = f"{pair}/ticker", None
@@ -137,6 +137,16 @@ class MtGoxClient:
             path,
             partial(parse_ticker, self._version, pair),
             query=query,
+        )
+
+    async def traded_pairs(self) -> tuple[str, ...]:
+        """Return the pairs the server trades, named by its streaming channels.
+
+        Read from v2's public ``stream/list_public`` whatever the client's
+        version: the ticker and depth channels name every pair.
+        """
+        return await self._request(
+            "GET", ApiVersion.V2, "stream/list_public", parse_traded_pairs
         )
 
     async def account_info(self) -> AccountInfo:
@@ -176,14 +186,14 @@ class MtGoxClient:
         one. When the reply names none and the list does not tell which is new,
         MtGoxOrderPlacedError says the order was placed with an unknown oid.
         """
-        item, currency = _split_pair(pair)
+        item, currency = split_pair(pair)
         side = Side(side)
         amount_int = order_units(amount, item)
         price_int = None if price is None else order_units(price, currency)
         params: list[tuple[str, str]]
         match self._version:
             case ApiVersion.V0:
-                _require_v0_item(item)
+                require_v0_item(item)
                 path = "buyBTC.php" if side is Side.BID else "sellBTC.php"
                 # v0 takes decimal amounts; format(Decimal, "f") never goes via float.
                 params = [("amount", format(amount, "f")), ("Currency", currency)]
@@ -238,7 +248,7 @@ class MtGoxClient:
         ``side`` is sent as v0's ``type`` (1 ask, 2 bid) when known; v1 and v2
         find the order by ``oid`` alone.
         """
-        _split_pair(pair)
+        split_pair(pair)
         params = [("oid", oid)]
         match self._version:
             case ApiVersion.V0:
@@ -387,14 +397,3 @@ def _decode_and_parse[T](
 
 def _ignore_payload(_payload: object) -> None:
     """Accept any successful reply: the call's outcome is that it succeeded."""
-
-
-def _split_pair(pair: str) -> tuple[str, str]:
-    if not _PAIR.fullmatch(pair):
-        raise ValueError(f"not a pair such as 'BTCUSD': {pair!r}")
-    return pair[:3], pair[3:]
-
-
-def _require_v0_item(item: str) -> None:
-    if item != _V0_ITEM:
-        raise ValueError(f"API v0 only trades {_V0_ITEM}, not {item}")

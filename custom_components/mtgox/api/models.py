@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING
@@ -10,6 +11,11 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import datetime
     from decimal import Decimal
+
+
+PAIR_PATTERN = re.compile(r"[A-Z]{6}")
+"""A pair as the exchange names it: item then currency, such as BTCUSD."""
+_V0_ITEM = "BTC"
 
 
 class ApiVersion(IntEnum):
@@ -122,3 +128,16 @@ class OrderResult:
     total_amount: Decimal
     total_spent: Decimal
     average_cost: Decimal | None
+
+
+def split_pair(pair: str) -> tuple[str, str]:
+    """Return a pair's item and currency; ValueError if it is no pair."""
+    if not PAIR_PATTERN.fullmatch(pair):
+        raise ValueError(f"not a pair such as 'BTCUSD': {pair!r}")
+    return pair[:3], pair[3:]
+
+
+def require_v0_item(item: str) -> None:
+    """Refuse an item other than BTC, the only one API v0 trades."""
+    if item != _V0_ITEM:
+        raise ValueError(f"API v0 only trades {_V0_ITEM}, not {item}")

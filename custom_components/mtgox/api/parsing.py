@@ -41,6 +41,7 @@ from .fields import (
     trade_date,
 )
 from .models import (
+    PAIR_PATTERN,
     AccountInfo,
     ApiVersion,
     Order,
@@ -375,3 +376,21 @@ def _order_trade(value: object) -> OrderTrade:
         currency=currency,
         date=None if date is None else trade_date(date),
     )
+
+
+def parse_traded_pairs(payload: object) -> tuple[str, ...]:
+    """Return the pairs that ``stream/list_public``'s channel names name, sorted.
+
+    The list maps names such as ``ticker.BTCUSD``, ``depth.BTCUSD`` and
+    ``trade.lag`` to channel UUIDs; the ticker and depth names end in a pair.
+    """
+    if not isinstance(payload, dict):
+        raise MtGoxResponseError(f"channel list is not an object: {excerpt(payload)}")
+    pairs = {
+        pair
+        for kind, _, pair in (str(name).partition(".") for name in payload)
+        if kind in {"ticker", "depth"} and PAIR_PATTERN.fullmatch(pair)
+    }
+    if not pairs:
+        raise MtGoxResponseError(f"channel list names no pair: {excerpt(payload)}")
+    return tuple(sorted(pairs))

@@ -33,7 +33,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     MockConfigEntry,
 )
 
-from custom_components.mtgox import config_flow
+from custom_components.mtgox import config_flow, options_flow
 from custom_components.mtgox.api import (
     ApiVersion,
     MtGoxClient,
@@ -41,7 +41,12 @@ from custom_components.mtgox.api import (
 )
 from custom_components.mtgox.api.signing import decode_secret, rest_sign
 from custom_components.mtgox.compat import ATTR_CONFIG_ENTRY_ID
-from custom_components.mtgox.const import CONF_API_SECRET, CONF_API_VERSION, DOMAIN
+from custom_components.mtgox.const import (
+    CONF_API_SECRET,
+    CONF_API_VERSION,
+    DOMAIN,
+    MTGOX_PAIRS,
+)
 from custom_components.mtgox.coordinator import MtGoxConfigEntry
 from custom_components.mtgox.form_input import InvalidInputError, checked_url
 from custom_components.mtgox.services import SERVICE_PLACE_ORDER
@@ -195,7 +200,7 @@ def test_no_setting_turns_tls_verification_off() -> None:
             config_flow.USER_SCHEMA,
             config_flow.CREDENTIALS_SCHEMA,
             config_flow.SERVER_SCHEMA,
-            config_flow.OPTIONS_SCHEMA,
+            options_flow.options_schema(MTGOX_PAIRS),
         )
         for key in schema.schema
     }
@@ -329,6 +334,7 @@ def test_nothing_can_withdraw() -> None:
     }
     assert calls == {
         "ticker",
+        "traded_pairs",
         "account_info",
         "open_orders",
         "add_order",

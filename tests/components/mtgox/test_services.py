@@ -356,7 +356,7 @@ async def test_place_order_without_waiting_for_the_response(
         (
             {"pair": "BTCGBP"},
             "pair_not_tracked",
-            {"pair": "BTCGBP", "tracked_pairs": "BTCUSD, BTCEUR"},
+            {"pair": "BTC/GBP", "tracked_pairs": "BTC/USD, BTC/EUR"},
         ),
     ],
 )
@@ -455,7 +455,7 @@ async def test_place_order_with_unknown_outcome(
         {
             "side": "buy",
             "amount": "0.5",
-            "pair": "BTCUSD",
+            "pair": "BTC/USD",
         },
     )
     assert sandbox.counters[ORDER_ADD] == 1
