@@ -395,9 +395,9 @@ class Exchange:
         self.remember("ids", [start, drawn + 1])
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
-    def _record_trade(self, trade: Trade) -> None:
+    def _record_trade(self, trade: Trade, parties: tuple[str, str]) -> None:
         """Store a trade, keep the pair's last price and publish the trade."""
         self._market.record(trade)
         if self.feed.active:
-            self.feed.publish(TradeEvent(trade))
+            self.feed.publish(TradeEvent(trade, parties))
         self.remember("last_prices", self._market.last_prices)
