@@ -67,6 +67,7 @@ from .faults import (
     Faults,
     RateLimiter,
 )
+from .stream.hub import StreamHub
 from .views import V1, V2
 
 _LOGGER = logging.getLogger(__name__)
@@ -159,6 +160,7 @@ class SandboxServer:
         self.admin_token = admin_token
         self.market_interval = market_interval
         self._clock_us = clock_us
+        self.stream = StreamHub(exchange, self.faults, self.counters, clock_us)
         self._cache: dict[CacheKey, tuple[float, Any]] = {}
         self._stopping = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -171,6 +173,7 @@ class SandboxServer:
         """Return the aiohttp application (the admin routes only with a token)."""
         app = web.Application()
         app.router.add_route("*", "/api/{version}/{path:.*}", self._handle_api)
+        app.router.add_routes(self.stream.routes())
         if self.admin_token is not None:
             app.router.add_routes(admin_routes(self, self.admin_token))
         return app
@@ -199,6 +202,7 @@ class SandboxServer:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._market_task
             self._market_task = None
+        await self.stream.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -24,7 +24,8 @@ Choices where the reference is silent:
 * **``order/lag``** is always zero (the engine matches at once):
   ``{"lag":0,"lag_secs":0,"lag_text":"0 seconds","length":"0"}``.
 * **``idkey``** is base64 without padding (75 characters, like the fixture) of
-  16 bytes of a digest of the key, an expiry 24 h ahead and an HMAC of both.
+  16 bytes of a digest of the key, an expiry 24 h ahead and an HMAC of both
+  (:mod:`mtgox_sandbox.stream.idkeys`).
 * **``order/cancel``** takes ``oid`` or, as nitrous documented, ``order``, and
   answers ``{"qid": <new uuid>, "oid": <oid>}``.
 * **``trades/cancelled``** is always empty: sandbox trades are never undone.
@@ -37,10 +38,6 @@ Choices where the reference is silent:
   ``type``, ``date_start``, ``date_end`` and ``trade_id`` are ignored.
 """
 
-import base64
-import hashlib
-import hmac
-import struct
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -58,12 +55,10 @@ from .endpoints import (
 from .engine.models import (
     BASE,
     BTC_MULTIPLIER,
-    MICROSECONDS,
 )
-from .stream import channels
+from .stream import channels, idkeys
 
 DEPTH_FILTER_PERCENT: Final = 10
-IDKEY_LIFETIME_US: Final = 24 * 3600 * MICROSECONDS
 ORDER_TYPE: Final = "ask or bid"
 POSITIVE_INTEGER: Final = "a positive integer"
 GET_INFO: Final = frozenset({"get_info"})
@@ -205,15 +200,7 @@ def info(ctx: CallContext) -> dict[str, Any]:
 
 def idkey(ctx: CallContext) -> str:
     """Return an id key for the streaming API, valid for 24 hours."""
-    account = ctx.account
-    # A digest, not the key's UUID bytes: accounts added from Python may use
-    # any string as their key.  Only authenticated accounts get here, so key
-    # and secret are set.
-    key_digest = hashlib.sha256(str(account.key).encode()).digest()[:16]
-    expiry = struct.pack(">Q", ctx.now_us + IDKEY_LIFETIME_US)
-    secret = base64.b64decode(str(account.secret))
-    tag = hmac.new(secret, key_digest + expiry, hashlib.sha256).digest()
-    return base64.b64encode(key_digest + expiry + tag).decode("ascii").rstrip("=")
+    return idkeys.make_idkey(ctx.account, ctx.now_us)
 
 
 def orders(ctx: CallContext) -> list[dict[str, Any]]:
