@@ -281,14 +281,14 @@ class Connection:
             self.currencies = currencies
         elif not named:
             currencies = [DEFAULT_CURRENCY]
+        traded = [code for code in currencies if f"ticker.BTC{code}" in self.hub.public]
         for code in currencies:
-            pair = f"BTC{code}"
-            if f"ticker.{pair}" not in self.hub.public:
+            if code not in traded:
                 self.send(messages.remark(f"Unknown currency {code}"))
                 continue
-            self.subscribe_name(f"ticker.{pair}")
-            self.subscribe_name(f"depth.{pair}")
-        if currencies:
+            self.subscribe_name(f"ticker.BTC{code}")
+            self.subscribe_name(f"depth.BTC{code}")
+        if traded:
             self.subscribe_name(TRADE_CHANNEL)
         for pattern in named:
             matched = [n for n in self.hub.public if fnmatchcase(n, pattern)]
