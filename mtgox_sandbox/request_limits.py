@@ -57,12 +57,15 @@ def request_limits(reply: ErrorReply) -> Middleware:
     @web.middleware
     async def limit(request: web.Request, handler: Handler) -> web.StreamResponse:
         error = oversize(request)
-        if error is not None:
-            return reply(request, error)
-        try:
-            return await handler(request)
-        except web.HTTPRequestEntityTooLarge:
-            too_large = f"Request body too large (at most {MAX_BODY_BYTES} bytes)"
-            return reply(request, ApiError(too_large, None, 413))
+        if error is None:
+            try:
+                return await handler(request)
+            except web.HTTPRequestEntityTooLarge:
+                too_large = f"Request body too large (at most {MAX_BODY_BYTES} bytes)"
+                error = ApiError(too_large, None, 413)
+        response = reply(request, error)
+        # Closed rather than kept alive: the rest of an oversized body is not read.
+        response.force_close()
+        return response
 
     return limit

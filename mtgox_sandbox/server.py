@@ -162,6 +162,9 @@ class SandboxServer:
             shutdown_timeout=SHUTDOWN_TIMEOUT,
             max_line_size=PARSER_LIMIT_BYTES,
             max_field_size=PARSER_LIMIT_BYTES,
+            # An unread body (past the size limit) ends the connection at once,
+            # not after 10 s of reading and discarding it, which outlived stop().
+            lingering_time=0,
         )
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
