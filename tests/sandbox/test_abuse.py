@@ -16,7 +16,7 @@ from mtgox_sandbox.exchange import BTC_MULTIPLIER, VALUE_TOO_LOW
 from mtgox_sandbox.request_limits import MAX_BODY_BYTES
 from mtgox_sandbox.testing import Sandbox
 
-from .helpers import Caller, fresh_nonce
+from .helpers import Caller
 
 HUGE: Final = "1" + "0" * 400
 """A price far beyond 64 bits; once accepted, it broke every depth view."""
@@ -60,7 +60,7 @@ async def test_an_order_beyond_64_bits_is_a_parameter_error(
     caller: Caller, sandbox: Sandbox, version: str, price: str
 ) -> None:
     """A price of 1e400 (or 2**63, or 4,301 digits) is refused in JSON, not placed."""
-    params = (
+    params: dict[str, object] = (
         {"amount": "0.01", "price": price}
         if version == "0"
         else {"type": "ask", "amount_int": 1_000_000, "price_int": price}
@@ -158,13 +158,14 @@ async def test_unsigned_query_parameters_never_change_a_signed_call(
     caller: Caller, sandbox: Sandbox, path: str, query: str
 ) -> None:
     """A market ask with a price in the (unsigned) query is refused, not rested."""
-    market_ask = (
+    market_ask: dict[str, object] = (
         {"amount": "0.01"} if path[0] == "0" else {"type": "ask", "amount_int": 10**6}
     )
+    before = sandbox.account.nonce_high_water
     reply = await caller.signed(f"{path}?{query}", market_ask)
     assert "signed POST body" in error_text(path[0], reply.json)
     assert sandbox.exchange.open_orders(sandbox.account) == []
-    assert sandbox.account.nonce_high_water < fresh_nonce()
+    assert sandbox.account.nonce_high_water == before, "refused before its nonce"
 
 
 async def test_v1_raw_still_works_on_signed_calls(caller: Caller) -> None:
