@@ -191,3 +191,16 @@ async def test_json_constants_are_named_in_the_refusal(
         caller, sandbox, "faults", f'{{"kind": "latency", "seconds": {constant}}}'
     )
     assert (status, answer) == (400, {"error": f"{constant} is not valid JSON"})
+
+
+async def test_admin_requests_over_the_size_limits_are_json(
+    caller: Caller, sandbox: Sandbox
+) -> None:
+    """Admin paths get the size errors as ``{"error": ...}``; a blank body is {}."""
+    status, answer = await admin_post(caller, sandbox, "market/step", "")
+    assert (status, answer) == (200, {"steps": 1})
+    async with caller.session.get(
+        admin_url(sandbox, "faults"), headers={"X-Padding": "p" * 9000}
+    ) as response:
+        assert response.status == 431
+        assert "Header too large" in (await response.json())["error"]
