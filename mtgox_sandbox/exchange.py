@@ -30,7 +30,9 @@ Rules where the Mt.Gox reference is silent (documented here, tested in
   and stops.  Whatever is left is cancelled; market orders never
   rest.  A market bid with nothing available is refused as insufficient funds.
 * **Insufficient funds**: ``ExchangeError("Insufficient funds",
-  "trade_error_insufficient_funds")`` at placement, nothing is reserved.
+  "trade_error_insufficient_funds")`` at placement, nothing is reserved.  A
+  limit bid whose value rounds down to 0 quote units is refused ("Order value
+  is too low"), since it would reserve nothing.
 * **Fees.** Each side pays its account's ``Trade_Fee`` on what it receives (the
   buyer in BTC, the seller in the quote currency), rounded down, into the house
   fee account.  Self-trades are allowed and charged like any other trade.
