@@ -1,15 +1,10 @@
 """The sandbox exchange: the engine's public interface, over its parts and its store.
 
-Synchronous, with no clock other than the injected ``clock_us`` and integer
-arithmetic for every amount (see :mod:`mtgox_sandbox.money`).  The parts:
-:mod:`~mtgox_sandbox.engine.book` (price-time priority),
-:mod:`~mtgox_sandbox.engine.matching` (settlement, fees, reserves),
-:mod:`~mtgox_sandbox.engine.ledger` (postings that write history),
-:mod:`~mtgox_sandbox.engine.market_data` (ticker, depth, trades),
-:mod:`~mtgox_sandbox.engine.feed` (what happened, for subscribers),
-:mod:`~mtgox_sandbox.market_maker` and :mod:`~mtgox_sandbox.store` (SQLite).
-Every change is written to the store; :meth:`Exchange.commit` ends the
-transaction (the server commits before it answers).
+Synchronous, with no clock but the injected ``clock_us`` and integer amounts
+(:mod:`mtgox_sandbox.money`); its parts are in :mod:`mtgox_sandbox.engine`
+(the module table is in ``mtgox_sandbox/README.md``).  Every change goes to
+the store (SQLite); :meth:`Exchange.commit` ends the transaction, and the
+server commits before it answers.
 
 Rules where the Mt.Gox reference is silent (documented here, tested in
 ``tests/sandbox``):

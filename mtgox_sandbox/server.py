@@ -49,9 +49,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from .admin import add_admin_routes
-from .api_v0 import V0
-from .auth import AuthError, authenticate, signed_account, signed_message
-from .endpoints import (
+from .api.common import (
     ApiError,
     ApiVersion,
     CallContext,
@@ -59,6 +57,9 @@ from .endpoints import (
     invalid_call,
     invalid_parameter,
 )
+from .api.v0 import V0
+from .api.v1v2 import V1, V2
+from .auth import AuthError, authenticate, signed_account, signed_message
 from .engine.models import (
     ExchangeError,
     now_us,
@@ -78,7 +79,6 @@ from .request_limits import (
     request_limits,
 )
 from .responses import BLOCKED_DETAIL, drop_connection, html_page, json_response
-from .views import V1, V2
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -45,19 +45,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from . import money, shapes
-from .endpoints import (
+from mtgox_sandbox import money
+from mtgox_sandbox.engine.models import (
+    BASE,
+    BTC_MULTIPLIER,
+    MICROSECONDS,
+)
+
+from . import shapes
+from .common import (
     ApiError,
     CallContext,
     Endpoint,
     Route,
     invalid_call,
     invalid_parameter,
-)
-from .engine.models import (
-    BASE,
-    BTC_MULTIPLIER,
-    MICROSECONDS,
 )
 
 DEPTH_FILTER_PERCENT: Final = 10
