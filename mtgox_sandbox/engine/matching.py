@@ -24,6 +24,7 @@ from .models import (
     INSUFFICIENT_FUNDS_TOKEN,
     MICROSECONDS,
     MIN_ORDER_AMOUNT_INT,
+    VALUE_TOO_LOW,
     Account,
     ExchangeError,
     HistoryTrade,
@@ -80,6 +81,9 @@ class Matching:
             reserve = wallet.available_int
         else:
             reserve = amount_int * price // BTC_MULTIPLIER
+            if reserve == 0:
+                # Nothing reserved would let an empty account rest orders forever.
+                raise ExchangeError(VALUE_TOO_LOW)
         if reserve > wallet.available_int or (price is None and reserve == 0):
             raise ExchangeError(INSUFFICIENT_FUNDS, INSUFFICIENT_FUNDS_TOKEN)
         return reserve

@@ -22,9 +22,9 @@ import json
 import uuid
 from typing import Any, Final
 
-from mtgox_sandbox import views
+from mtgox_sandbox.api import v1v2
+from mtgox_sandbox.api.common import ApiError, CallContext, Endpoint
 from mtgox_sandbox.auth import AuthError, authenticate
-from mtgox_sandbox.endpoints import ApiError, CallContext, Endpoint
 from mtgox_sandbox.engine.models import ExchangeError
 from mtgox_sandbox.exchange import Exchange
 
@@ -35,12 +35,12 @@ SIGNATURE_BYTES: Final = 64
 INVALID_CALL: Final = "Invalid call"
 
 CALLS: Final[dict[str, Endpoint]] = {
-    "private/info": views.ENDPOINTS["info"],
-    "private/orders": views.ENDPOINTS["orders"],
-    "private/idkey": views.ENDPOINTS["idkey"],
-    "order/add": views.ENDPOINTS["order/add"],
-    "order/cancel": views.ENDPOINTS["order/cancel"],
-    "order/lag": views.ENDPOINTS["order/lag"],
+    "private/info": v1v2.ENDPOINTS["info"],
+    "private/orders": v1v2.ENDPOINTS["orders"],
+    "private/idkey": v1v2.ENDPOINTS["idkey"],
+    "order/add": v1v2.ENDPOINTS["order/add"],
+    "order/cancel": v1v2.ENDPOINTS["order/cancel"],
+    "order/lag": v1v2.ENDPOINTS["order/lag"],
 }
 
 

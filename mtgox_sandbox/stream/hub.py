@@ -25,7 +25,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from mtgox_sandbox import shapes
+from mtgox_sandbox.api import shapes
 from mtgox_sandbox.engine.feed import (
     DepthEvent,
     Event,

@@ -21,7 +21,8 @@ Every channel message is ``{"channel": <uuid>, "channel_name": <name>,
 
 from typing import Any
 
-from mtgox_sandbox import money, shapes
+from mtgox_sandbox import money
+from mtgox_sandbox.api import shapes
 from mtgox_sandbox.engine.feed import DepthEvent, OrderEvent, WalletEvent
 from mtgox_sandbox.engine.models import BASE, Order, Trade
 
