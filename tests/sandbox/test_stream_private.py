@@ -8,7 +8,12 @@ import aiohttp
 import pytest
 
 from mtgox_sandbox.runner import Sandbox
-from mtgox_sandbox.stream.idkeys import IDKEY_LIFETIME_US, account_for_idkey
+from mtgox_sandbox.stream.channels import channel_uuid
+from mtgox_sandbox.stream.idkeys import (
+    IDKEY_LIFETIME_US,
+    account_for_idkey,
+    make_idkey,
+)
 
 from .helpers import Caller, assert_currency_object, fresh_nonce
 from .stream_client import (
@@ -151,8 +156,6 @@ async def test_a_bad_or_revoked_idkey_is_refused(
 
 
 def test_an_idkey_expires_after_24_hours(sandbox: Sandbox, transport: str) -> None:
-    from mtgox_sandbox.stream.idkeys import make_idkey
-
     now = sandbox.exchange.now()
     idkey = make_idkey(sandbox.account, now)
     accounts = sandbox.exchange.accounts
@@ -253,3 +256,51 @@ async def test_each_refusal_reason(sandbox: Sandbox, transport: str) -> None:
         for payload in ("not base64!", "AAAA", 42):
             await client.send({"op": "call", "id": "x", "call": payload})
             assert remark(await client.receive()) == ("Invalid call", None)
+
+
+async def test_malformed_signed_calls_are_invalid_calls(
+    sandbox: Sandbox, transport: str
+) -> None:
+    async with connect(sandbox, transport, "Channel=trade.lag") as client:
+        await client.answers(1)
+        base = {"id": "m", "call": "private/info", "nonce": fresh_nonce()}
+        inners = [
+            b"not json",
+            b"[1, 2]",
+            json.dumps(base | {"currency": "AUD"}).encode(),
+            json.dumps(base | {"params": [1]}).encode(),
+        ]
+        for inner in inners:
+            payload = signed_payload(sandbox.key, sandbox.secret, inner)
+            await client.send({"op": "call", "id": "m", "call": payload})
+            assert remark(await client.receive()) == ("Invalid call", None)
+        bad_type = await client.call(
+            sandbox.key, sandbox.secret, "order/add", {"type": "sideways"}
+        )
+        assert remark(bad_type)[0].startswith('Invalid parameter "amount_int"')
+
+
+async def test_the_private_channel_can_be_left_and_switched(
+    sandbox: Sandbox, transport: str, caller: Caller
+) -> None:
+    mine = await caller.data("2/money/idkey")
+    other = sandbox.exchange.add_account(
+        "0b6f4a1e-7a52-4b55-9c57-2f4c8a1b2c3d", sandbox.secret, ["get_info"]
+    )
+    assert other.key
+    theirs = await Caller(caller.session, sandbox.url, other.key, sandbox.secret).data(
+        "2/money/idkey"
+    )
+    async with connect(sandbox, transport, "Channel=trade.lag") as client:
+        await client.answers(1)
+        first = await join_private(client, mine)
+        await client.send({"op": "mtgox.subscribe", "key": theirs})
+        second = channel_uuid(f"private.{other.index}")
+        assert await client.answers(2) == [
+            {"op": "unsubscribe", "channel": first},
+            {"op": "subscribe", "channel": second},
+        ]
+        await client.send({"op": "unsubscribe", "channel": second})
+        assert await client.receive() == {"op": "unsubscribe", "channel": second}
+        sandbox.exchange.place_order(other, "BTCUSD", "ask", 1_000_000, AWAY_PRICE)
+        assert (await client.receive())["private"] == "lag"
