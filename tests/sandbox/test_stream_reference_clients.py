@@ -1,0 +1,128 @@
+"""A streaming client of the time against the sandbox, changing only its address.
+
+``mtgox-orderbook`` 0.5.1 (cointhink, 2013; plain websocket through the npm
+``websocket`` package) is installed from the npm registry into a temporary
+folder.  Its hard-coded ``ws://websocket.mtgox.com/mtgox`` is the only thing
+changed: ``WebSocketClient.prototype.connect`` is wrapped to swap the host for
+the sandbox's before the unchanged client code connects.  The client then
+connects with ``?Currency=USD``, subscribes ``lag`` by type, makes signed
+calls (``private/info``, ``private/idkey``, ``order/add``) with its own
+signing, and subscribes its private channel with the id key.
+
+Skips only without ``node``/``npm``, like ``test_reference_clients.py``;
+``scripts/interop`` runs it with ``MTGOX_INTEROP=1``, where that fails instead.
+"""
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Final
+
+import pytest
+
+from mtgox_sandbox.runner import Sandbox
+
+from .test_reference_clients import need, run
+
+ORDERBOOK_VERSION: Final = "0.5.1"
+TICKER_USD: Final = "d5f06780-30a8-4a48-a2f8-7ed181b4a13f"
+DEPTH_USD: Final = "24e67e0d-1cad-4cc0-9e7a-f8523ef460fe"
+TRADE: Final = "dbf1dee9-4f2e-4a08-8cb7-748919a71b21"
+LAG: Final = "85174711-be64-4de1-b783-0628995d7914"
+
+ORDERBOOK_DRIVER: Final = """
+var base = process.argv[2];
+var WebSocketClient = require("websocket").client;
+var connect = WebSocketClient.prototype.connect;
+WebSocketClient.prototype.connect = function(url) {
+  // only the address changes; the client's code, framing and signing are untouched
+  arguments[0] = url.replace("ws://websocket.mtgox.com/", base);
+  return connect.apply(this, arguments);
+};
+var mtgox = require("mtgox-orderbook");
+mtgox.setup("websocket", {key: process.argv[3], secret: process.argv[4]});
+var seen = {subscribe: [], remark: [], private: {}, results: {}};
+function fail(step, error) {
+  console.error(step + ": " + JSON.stringify(error));
+  process.exit(1);
+}
+mtgox.on("subscribe", function(channel) { seen.subscribe.push(channel); });
+mtgox.on("remark", function(message) { seen.remark.push(message); });
+mtgox.on("message", function(message) {
+  if (message.op != "private") { return; }
+  seen.private[message.private] = message[message.private];
+  var kinds = ["user_order", "wallet", "trade", "ticker", "depth", "lag"];
+  if (seen.results.oid && kinds.every(function(k) { return seen.private[k]; })) {
+    console.log(JSON.stringify(seen));
+    process.exit(0);
+  }
+});
+mtgox.on("connect", function() {
+  mtgox.subscribe("lag");
+  mtgox.call("private/info", {}, function(error, info) {
+    if (error) { fail("info", error); }
+    seen.results.login = info.Login;
+    mtgox.call("private/idkey", {}, function(error, idkey) {
+      if (error) { fail("idkey", error); }
+      mtgox.subscribe(idkey);
+      mtgox.call("order/add", {type: "bid", amount_int: 1000000}, function(error, oid) {
+        if (error) { fail("add", error); }
+        seen.results.oid = oid;
+      });
+    });
+  });
+});
+setTimeout(function() { fail("timed out", seen); }, 60000);
+mtgox.connect("BTC", "USD");
+"""
+
+
+@pytest.fixture(scope="session")
+def orderbook_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Install mtgox-orderbook from the npm registry into a temporary folder."""
+    npm = need("npm")
+    need("node")
+    folder = tmp_path_factory.mktemp("mtgox-orderbook")
+    subprocess.run(  # noqa: S603 (a fixed command)
+        [
+            npm,
+            "install",
+            "--no-audit",
+            "--no-fund",
+            f"mtgox-orderbook@{ORDERBOOK_VERSION}",
+        ],
+        cwd=folder,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return folder
+
+
+async def test_npm_mtgox_orderbook_streams_and_trades(
+    sandbox: Sandbox, orderbook_dir: Path
+) -> None:
+    """mtgox-orderbook subscribes, calls signed and gets every message kind."""
+    script = orderbook_dir / "drive.js"
+    script.write_text(ORDERBOOK_DRIVER, encoding="utf-8")
+    websocket_base = sandbox.url.removesuffix("api/").replace("http://", "ws://")
+    output = await run(
+        need("node"),
+        str(script),
+        websocket_base,
+        sandbox.key,
+        sandbox.secret,
+        cwd=orderbook_dir,
+    )
+    seen = json.loads(output)
+    assert seen["remark"] == []
+    assert seen["subscribe"][:4] == [TICKER_USD, DEPTH_USD, TRADE, LAG]
+    assert len(seen["subscribe"]) == 5  # and the private channel
+    assert seen["results"]["login"] == sandbox.account.login
+    oid = seen["results"]["oid"]
+    assert seen["private"]["user_order"] == {"oid": oid, "reason": "completed_active"}
+    assert seen["private"]["trade"]["amount_int"] == "1000000"
+    assert seen["private"]["wallet"]["balance"]["currency"] in {"BTC", "USD"}
+    assert seen["private"]["depth"]["currency"] == "USD"
+    assert seen["private"]["ticker"]["item"] == "BTC"
+    assert seen["private"]["lag"]["age"] == 0
