@@ -7,8 +7,9 @@
 * ``/socket.io/1/websocket/<sid>`` upgrades; the server says ``1::``, the
   client joins the namespace with ``1::/mtgox``, answered ``1::/mtgox``, and
   then the query's subscriptions follow (the websocket URL's query, else the
-  handshake's).  Messages are ``4::/mtgox:<json>`` both ways; ``0::/mtgox``
-  leaves.  The server sends ``2::`` every ``hub.heartbeat_seconds`` and the
+  handshake's).  Messages are ``4::/mtgox:<json>`` both ways (a client's
+  plain ``3::/mtgox:<text>`` message is read as JSON text too, as
+  socket.io-client's ``send`` of a string makes one); ``0::/mtgox`` leaves.  The server sends ``2::`` every ``hub.heartbeat_seconds`` and the
   client echoes it (goxtool does); a client's own ``2::`` is taken as a sign
   of life and not answered, which would make two echoing peers ping-pong.
 * Any other frame gets a ``remark``.
@@ -80,7 +81,7 @@ class SocketIOConnection(Connection):
             self.subscribe_query(
                 self.request.query or self.request.get(HANDSHAKE_QUERY, {})
             )
-        elif kind == "4" and endpoint == NAMESPACE:
+        elif kind in {"3", "4"} and endpoint == NAMESPACE:
             super().receive(data)
         elif kind == "0":
             self.drop()

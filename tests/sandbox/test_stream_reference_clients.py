@@ -9,6 +9,11 @@ connects with ``?Currency=USD``, subscribes ``lag`` by type, makes signed
 calls (``private/info``, ``private/idkey``, ``order/add``) with its own
 signing, and subscribes its private channel with the id key.
 
+``socket.io-client`` 0.9.16 (the Socket.IO 0.9 client Node.js streaming
+clients of the time were built on) connects to ``<sandbox>/mtgox?Currency=USD``
+as it would have to ``https://socketio.mtgox.com/mtgox?Currency=USD``, over
+the websocket transport, and reads the market makers' trades.
+
 Skips only without ``node``/``npm``, like ``test_reference_clients.py``;
 ``scripts/interop`` runs it with ``MTGOX_INTEROP=1``, where that fails instead.
 """
@@ -25,6 +30,7 @@ from mtgox_sandbox.runner import Sandbox
 from .test_reference_clients import need, run
 
 ORDERBOOK_VERSION: Final = "0.5.1"
+SOCKETIO_CLIENT_VERSION: Final = "0.9.16"
 TICKER_USD: Final = "d5f06780-30a8-4a48-a2f8-7ed181b4a13f"
 DEPTH_USD: Final = "24e67e0d-1cad-4cc0-9e7a-f8523ef460fe"
 TRADE: Final = "dbf1dee9-4f2e-4a08-8cb7-748919a71b21"
@@ -126,3 +132,72 @@ async def test_npm_mtgox_orderbook_streams_and_trades(
     assert seen["private"]["depth"]["currency"] == "USD"
     assert seen["private"]["ticker"]["item"] == "BTC"
     assert seen["private"]["lag"]["age"] == 0
+
+
+SOCKETIO_DRIVER: Final = """
+var io = require("socket.io-client");
+var socket = io.connect(process.argv[2] + "/mtgox?Currency=USD",
+                        {transports: ["websocket"]});
+var seen = {subscribed: [], private: {}};
+socket.on("connect", function() {
+  socket.json.send({op: "mtgox.subscribe", type: "lag"});
+  socket.send(JSON.stringify({op: "mtgox.subscribe", type: "trades"}));
+});
+socket.on("message", function(message) {
+  if (message.op == "subscribe") { seen.subscribed.push(message.channel); }
+  if (message.op == "private") { seen.private[message.private] = message.channel; }
+  if (["trade", "depth", "ticker", "lag"].every(function(k) { return seen.private[k]; })) {
+    console.log(JSON.stringify(seen));
+    process.exit(0);
+  }
+});
+setTimeout(function() {
+  console.error("timed out: " + JSON.stringify(seen));
+  process.exit(1);
+}, 60000);
+"""
+
+
+@pytest.fixture(scope="session")
+def socketio_client_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Install socket.io-client 0.9 from the npm registry into a temporary folder."""
+    npm = need("npm")
+    need("node")
+    folder = tmp_path_factory.mktemp("socket.io-client")
+    subprocess.run(  # noqa: S603 (a fixed command)
+        [
+            npm,
+            "install",
+            "--no-audit",
+            "--no-fund",
+            f"socket.io-client@{SOCKETIO_CLIENT_VERSION}",
+        ],
+        cwd=folder,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return folder
+
+
+@pytest.mark.parametrize("sandbox", [{"market_interval": 0.05}], indirect=True)
+async def test_npm_socketio_client_09_streams_the_market(
+    sandbox: Sandbox, socketio_client_dir: Path
+) -> None:
+    """socket.io-client 0.9 handshakes, joins /mtgox and gets every public kind."""
+    script = socketio_client_dir / "drive.js"
+    script.write_text(SOCKETIO_DRIVER, encoding="utf-8")
+    output = await run(
+        need("node"),
+        str(script),
+        sandbox.url.removesuffix("/api/"),
+        cwd=socketio_client_dir,
+    )
+    seen = json.loads(output)
+    assert seen["subscribed"] == [TICKER_USD, DEPTH_USD, TRADE, LAG, TRADE]
+    assert seen["private"] == {
+        "trade": TRADE,
+        "depth": DEPTH_USD,
+        "ticker": TICKER_USD,
+        "lag": LAG,
+    }
