@@ -41,7 +41,7 @@ from . import messages
 from .channels import LAG_CHANNEL, TRADE_CHANNEL, channel_uuid, list_public
 from .session import Connection, encode
 from .socketio import socketio_routes
-from .websocket import websocket_routes
+from .websocket import Handler, websocket_routes
 
 MAX_FRAME_BYTES: Final = 16 * 1024
 """Largest frame read from a client; a signed order is well under 1 KiB."""
@@ -225,6 +225,6 @@ class StreamHub:
 
     # Routes -------------------------------------------------------------------------------
 
-    def routes(self) -> list[web.RouteDef]:
-        """Return the plain websocket and Socket.IO routes."""
-        return [*websocket_routes(self), *socketio_routes(self)]
+    def routes(self, root_page: Handler) -> list[web.RouteDef]:
+        """Return the plain websocket and Socket.IO routes (``/`` shows ``root_page``)."""
+        return [*websocket_routes(self, root_page), *socketio_routes(self)]

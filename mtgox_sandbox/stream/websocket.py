@@ -6,9 +6,11 @@ of the time connected) and at ``/`` (goxtool connected to
 The query subscribes at connect: ``Currency=USD,EUR`` the ticker and depth of
 those pairs and ``trade.BTC``; ``Channel=depth.BTCUSD/ticker.BTCUSD`` the
 channels named (``*`` wildcards allowed); neither: ``Currency=USD``.  A
-request that is not a websocket upgrade gets the API's 404.
+request to ``/mtgox`` that is not a websocket upgrade gets the API's 404; one
+to ``/`` gets the sandbox's page.
 """
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -17,6 +19,8 @@ from .session import Connection
 
 if TYPE_CHECKING:
     from .hub import StreamHub
+
+type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 NOT_FOUND = '{"result":"error","error":"Invalid call","token":"invalid_call"}'
 
@@ -35,10 +39,15 @@ async def accept(
     return ws
 
 
-def websocket_routes(hub: "StreamHub") -> list[web.RouteDef]:
-    """Return the plain websocket's routes."""
+def websocket_routes(hub: "StreamHub", root_page: Handler) -> list[web.RouteDef]:
+    """Return the plain websocket's routes; ``/`` shows ``root_page`` unless upgraded."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
         return await accept(hub, request, Connection)
 
-    return [web.get("/mtgox", handle), web.get("/", handle)]
+    async def handle_root(request: web.Request) -> web.StreamResponse:
+        if web.WebSocketResponse().can_prepare(request).ok:
+            return await accept(hub, request, Connection)
+        return await root_page(request)
+
+    return [web.get("/mtgox", handle), web.get("/", handle_root)]

@@ -197,7 +197,7 @@ async def test_socketio_query_on_the_websocket_url_wins(sandbox: Sandbox) -> Non
             assert await client.receive() == {"op": "subscribe", "channel": LAG}
 
 
-@pytest.mark.parametrize("path", ["/mtgox", "/", "/socket.io/1/websocket/x"])
+@pytest.mark.parametrize("path", ["/mtgox", "/socket.io/1/websocket/x"])
 async def test_plain_get_of_a_websocket_path_is_an_invalid_call(
     sandbox: Sandbox, path: str
 ) -> None:
@@ -208,9 +208,14 @@ async def test_plain_get_of_a_websocket_path_is_an_invalid_call(
         assert response.status == 404
 
 
-async def test_root_path_serves_the_plain_websocket_and_default_is_usd(
+async def test_root_path_serves_the_page_or_the_plain_websocket(
     sandbox: Sandbox,
 ) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(base_url(sandbox) + "/") as page,
+    ):
+        assert (page.status, page.content_type) == (200, "text/html")
     async with (
         aiohttp.ClientSession() as session,
         session.ws_connect(base_url(sandbox) + "/") as ws,
