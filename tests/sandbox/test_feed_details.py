@@ -2,36 +2,18 @@
 
 from mtgox_sandbox.engine.feed import (
     DepthEvent,
-    Event,
     OrderEvent,
     TradeEvent,
     WalletEvent,
 )
 from mtgox_sandbox.exchange import Exchange
 
-BTC = 100_000_000
-USD = 100_000
-PRICE = 500 * USD
+from .test_feed import BTC, PRICE, exchange, listen
+
+__all__ = ["exchange"]  # the fixture, shared with test_feed
 
 
-def quiet_exchange() -> Exchange:
-    """Return an exchange whose market maker has withdrawn its quotes."""
-    exchange = Exchange(seed=7)
-    maker = exchange.house_account("maker")
-    for order in exchange.open_orders(maker):
-        exchange.cancel_order(maker, order.oid)
-    return exchange
-
-
-def listen(exchange: Exchange) -> list[Event]:
-    """Return the list every later event of ``exchange`` is appended to."""
-    events: list[Event] = []
-    exchange.feed.subscribe(events.append)
-    return events
-
-
-def test_trade_parties_level_changes_and_close_reasons() -> None:
-    exchange = quiet_exchange()
+def test_trade_parties_level_changes_and_close_reasons(exchange: Exchange) -> None:
     alice = exchange.add_account("alice", "secret", ["trade"])
     bob = exchange.add_account("bob", "secret", ["trade"])
     events = listen(exchange)
@@ -50,8 +32,9 @@ def test_trade_parties_level_changes_and_close_reasons() -> None:
     assert reasons == {bid.oid: "completed_active", ask.oid: "requested"}
 
 
-def test_a_filled_resting_order_closes_passively_and_postings_are_described() -> None:
-    exchange = quiet_exchange()
+def test_a_filled_resting_order_closes_passively_and_postings_are_described(
+    exchange: Exchange,
+) -> None:
     alice = exchange.add_account("alice", "secret", ["trade"])
     bob = exchange.add_account("bob", "secret", ["trade"])
     ask = exchange.place_order(alice, "BTCUSD", "ask", BTC, PRICE)

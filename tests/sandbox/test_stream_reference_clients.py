@@ -83,26 +83,25 @@ mtgox.connect("BTC", "USD");
 """
 
 
-@pytest.fixture(scope="session")
-def orderbook_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Install mtgox-orderbook from the npm registry into a temporary folder."""
+def npm_install(factory: pytest.TempPathFactory, package: str, version: str) -> Path:
+    """Install one npm package from the registry into a new temporary folder."""
     npm = need("npm")
     need("node")
-    folder = tmp_path_factory.mktemp("mtgox-orderbook")
+    folder = factory.mktemp(package)
     subprocess.run(  # noqa: S603 (a fixed command)
-        [
-            npm,
-            "install",
-            "--no-audit",
-            "--no-fund",
-            f"mtgox-orderbook@{ORDERBOOK_VERSION}",
-        ],
+        [npm, "install", "--no-audit", "--no-fund", f"{package}@{version}"],
         cwd=folder,
         check=True,
         capture_output=True,
         timeout=300,
     )
     return folder
+
+
+@pytest.fixture(scope="session")
+def orderbook_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Install mtgox-orderbook from the npm registry into a temporary folder."""
+    return npm_install(tmp_path_factory, "mtgox-orderbook", ORDERBOOK_VERSION)
 
 
 async def test_npm_mtgox_orderbook_streams_and_trades(
@@ -161,23 +160,7 @@ setTimeout(function() {
 @pytest.fixture(scope="session")
 def socketio_client_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Install socket.io-client 0.9 from the npm registry into a temporary folder."""
-    npm = need("npm")
-    need("node")
-    folder = tmp_path_factory.mktemp("socket.io-client")
-    subprocess.run(  # noqa: S603 (a fixed command)
-        [
-            npm,
-            "install",
-            "--no-audit",
-            "--no-fund",
-            f"socket.io-client@{SOCKETIO_CLIENT_VERSION}",
-        ],
-        cwd=folder,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return folder
+    return npm_install(tmp_path_factory, "socket.io-client", SOCKETIO_CLIENT_VERSION)
 
 
 @pytest.mark.parametrize("sandbox", [{"market_interval": 0.05}], indirect=True)
