@@ -1,15 +1,10 @@
 """The sandbox exchange: the engine's public interface, over its parts and its store.
 
-Synchronous, with no clock other than the injected ``clock_us`` and integer
-arithmetic for every amount (see :mod:`mtgox_sandbox.money`).  The parts:
-:mod:`~mtgox_sandbox.engine.book` (price-time priority),
-:mod:`~mtgox_sandbox.engine.matching` (settlement, fees, reserves),
-:mod:`~mtgox_sandbox.engine.ledger` (postings that write history),
-:mod:`~mtgox_sandbox.engine.market_data` (ticker, depth, trades),
-:mod:`~mtgox_sandbox.engine.feed` (what happened, for subscribers),
-:mod:`~mtgox_sandbox.market_maker` and :mod:`~mtgox_sandbox.store` (SQLite).
-Every change is written to the store; :meth:`Exchange.commit` ends the
-transaction (the server commits before it answers).
+Synchronous, with no clock but the injected ``clock_us`` and integer amounts
+(:mod:`mtgox_sandbox.money`); its parts are in :mod:`mtgox_sandbox.engine`
+(the module table is in ``mtgox_sandbox/README.md``).  Every change goes to
+the store (SQLite); :meth:`Exchange.commit` ends the transaction, and the
+server commits before it answers.
 
 Rules where the Mt.Gox reference is silent (documented here, tested in
 ``tests/sandbox``):
@@ -30,7 +25,9 @@ Rules where the Mt.Gox reference is silent (documented here, tested in
   and stops.  Whatever is left is cancelled; market orders never
   rest.  A market bid with nothing available is refused as insufficient funds.
 * **Insufficient funds**: ``ExchangeError("Insufficient funds",
-  "trade_error_insufficient_funds")`` at placement, nothing is reserved.
+  "trade_error_insufficient_funds")`` at placement, nothing is reserved.  A
+  limit bid whose value rounds down to 0 quote units is refused ("Order value
+  is too low"), since it would reserve nothing.
 * **Fees.** Each side pays its account's ``Trade_Fee`` on what it receives (the
   buyer in BTC, the seller in the quote currency), rounded down, into the house
   fee account.  Self-trades are allowed and charged like any other trade.
@@ -395,9 +392,9 @@ class Exchange:
         self.remember("ids", [start, drawn + 1])
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
-    def _record_trade(self, trade: Trade) -> None:
+    def _record_trade(self, trade: Trade, parties: tuple[str, str]) -> None:
         """Store a trade, keep the pair's last price and publish the trade."""
         self._market.record(trade)
         if self.feed.active:
-            self.feed.publish(TradeEvent(trade))
+            self.feed.publish(TradeEvent(trade, parties))
         self.remember("last_prices", self._market.last_prices)

@@ -5,7 +5,12 @@ break it: tests (``server.faults.add(FaultKind.DROP, path="*/order/add")``) and
 the admin endpoint (``POST /admin/faults``).  Every fault is limited to request
 paths matching a glob (``fnmatch``, matched against the path after ``/api/``,
 e.g. ``"2/BTCUSD/money/order/add"``) and, optionally, to a number of requests;
-it disappears once used up.  Several faults may match one request: all of them
+it disappears once used up.  The streaming API's faults match
+``stream/<websocket|socketio>/<message|subscribe|call>``: ``drop``,
+``latency`` (``seconds`` per message), ``silent`` and ``garbage`` act on
+outgoing messages, ``refuse_subscription`` on subscriptions, ``stale_nonce``
+on signed calls; only a path starting with ``stream/`` reaches them (and
+never an HTTP request), so ``"*"`` still means every HTTP request.  Several faults may match one request: all of them
 take effect (a latency and a dropped connection, say).
 
 The :class:`RateLimiter` models the 2012 wiki's warning ("do not request results
@@ -49,6 +54,12 @@ class FaultKind(StrEnum):
     """Process the request fully (place the order...), then close the connection."""
     EXECUTE_THEN_HANG = "execute_then_hang"
     """Process the request fully, then hold the connection until the server stops."""
+    SILENT = "silent"
+    """Streaming: stop sending anything (heartbeats too) while staying connected."""
+    GARBAGE = "garbage"
+    """Streaming: send a frame that is not JSON before the next message."""
+    REFUSE_SUBSCRIPTION = "refuse_subscription"
+    """Streaming: answer a subscription with a refusing ``remark``."""
     OMIT_OID = "omit_oid"
     """Answer without the reply's top-level ``oid``: a v0 ``buyBTC.php`` then
     looks like the recorded real one, ``status`` and ``orders`` only."""
@@ -58,6 +69,8 @@ DEFAULT_STATUS: Final[dict[FaultKind, int]] = {
     FaultKind.STATUS: 503,
     FaultKind.HTML: 502,
 }
+
+STREAM_PREFIX: Final = "stream/"
 
 _fault_ids = count_from(1)
 
@@ -75,6 +88,8 @@ class Fault:
 
     def matches(self, path: str) -> bool:
         """Return whether this fault applies to ``path`` (the part after ``/api/``)."""
+        if path.startswith(STREAM_PREFIX) != self.path.startswith(STREAM_PREFIX):
+            return False  # "*" means every HTTP request, never a stream event
         return self.remaining != 0 and fnmatchcase(path, self.path)
 
     def as_json(self) -> dict[str, Any]:
@@ -158,11 +173,28 @@ DEFAULT_BLOCK_SECONDS: Final = 60.0
 """How long a client that went over the limit stays blocked."""
 
 
+MAX_CLIENTS: Final = 10_000
+"""Clients the limiter remembers at most; past it the least recently seen is forgotten."""
+
+
+@dataclass(slots=True)
+class _ClientWindow:
+    """One client's recent request times and the end of its block, if blocked."""
+
+    recent: deque[float] = field(default_factory=deque)
+    blocked_until: float = 0.0
+    last_seen: float = 0.0
+
+
 class RateLimiter:
     """Counts requests per client in a sliding window and blocks greedy clients.
 
-    ``limit``, ``window`` and ``block_seconds`` may be changed while running;
-    a ``limit`` of 0 switches the limiter off.
+    ``limit``, ``window``, ``block_seconds`` and ``max_clients`` may be changed
+    while running; a ``limit`` of 0 switches the limiter off.  Clients are kept
+    least recently seen first: idle ones (no request within the window, not
+    blocked) are forgotten as new requests arrive, and beyond ``max_clients``
+    the least recently seen is forgotten, so memory stays bounded whatever
+    identities callers invent.
     """
 
     def __init__(
@@ -171,38 +203,54 @@ class RateLimiter:
         *,
         window: float = RATE_WINDOW_SECONDS,
         block_seconds: float = DEFAULT_BLOCK_SECONDS,
+        max_clients: int = MAX_CLIENTS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Allow ``limit`` requests per ``window`` seconds, then block for a while."""
         self.limit = limit
         self.window = window
         self.block_seconds = block_seconds
+        self.max_clients = max_clients
         self._clock = clock
-        self._recent: dict[Hashable, deque[float]] = {}
-        self._blocked_until: dict[Hashable, float] = {}
+        self._clients: dict[Hashable, _ClientWindow] = {}
+
+    def __len__(self) -> int:
+        """Return how many clients are remembered."""
+        return len(self._clients)
 
     def retry_after(self, client: Hashable) -> float | None:
         """Record a request from ``client``; return the seconds it must wait if blocked."""
         if self.limit <= 0:
             return None
         now = self._clock()
-        blocked_until = self._blocked_until.get(client)
-        if blocked_until is not None:
-            if now < blocked_until:
-                return blocked_until - now
-            del self._blocked_until[client]
-        recent = self._recent.setdefault(client, deque())
+        # Re-inserted on every request, so the dict runs least recently seen first.
+        state = self._clients.pop(client, None) or _ClientWindow()
+        self._forget_idle(now)
+        self._clients[client] = state
+        state.last_seen = now
+        if now < state.blocked_until:
+            return state.blocked_until - now
+        recent = state.recent
         while recent and recent[0] <= now - self.window:
             recent.popleft()
         recent.append(now)
         if len(recent) <= self.limit:
             return None
         # Over the limit: block, and start afresh once the block is lifted.
-        del self._recent[client]
-        self._blocked_until[client] = now + self.block_seconds
+        recent.clear()
+        state.blocked_until = now + self.block_seconds
         return self.block_seconds
+
+    def _forget_idle(self, now: float) -> None:
+        """Forget idle clients from the oldest on, and the oldest beyond the cap."""
+        while self._clients:
+            oldest = next(iter(self._clients))
+            state = self._clients[oldest]
+            idle = state.last_seen <= now - self.window and state.blocked_until <= now
+            if not idle and len(self._clients) < self.max_clients:
+                return
+            del self._clients[oldest]
 
     def reset(self) -> None:
         """Forget every client's history and lift every block."""
-        self._recent.clear()
-        self._blocked_until.clear()
+        self._clients.clear()

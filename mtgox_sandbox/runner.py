@@ -9,8 +9,9 @@
 
 The exchange lives in the SQLite database ``state_path`` (created, and built
 fresh from ``seed``, when new; a JSON state file of an older sandbox is
-imported once); without ``state_path`` in an in-memory database.  Accounts are opened (funded like the demo account) for
-the given credentials that the exchange does not know yet.
+imported once); without ``state_path`` in an in-memory database.  Accounts
+are opened (funded like the demo account) for the given credentials that the
+exchange does not know yet.
 """
 
 from collections import Counter

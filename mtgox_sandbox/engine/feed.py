@@ -9,29 +9,38 @@ volume at one price of one side changed; 0 means the level is gone),
 :class:`TickerEvent` (last price or best bid/ask may have changed),
 :class:`OrderEvent` (an order was opened, partly filled or closed) and
 :class:`WalletEvent` (a balance or reserve changed).
+
+The details only the streaming API needs (who traded, by how much a level
+changed, why an order closed, which posting changed a balance) are left out of
+the events' equality, which describes the change itself.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .models import Side, Trade
+from .models import HistoryEntry, Side, Trade
 
 
 @dataclass(frozen=True, slots=True)
 class TradeEvent:
-    """A trade happened."""
+    """A trade happened between the orders of ``parties`` (buyer's account first)."""
 
     trade: Trade
+    parties: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class DepthEvent:
-    """The resting volume at ``price_int`` on one side is now ``amount_int``."""
+    """The resting volume at ``price_int`` on one side is now ``amount_int``.
+
+    ``change_int`` is how much it changed (negative when volume left the level).
+    """
 
     pair: str
     side: Side
     price_int: int
     amount_int: int
+    change_int: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,23 +52,35 @@ class TickerEvent:
 
 @dataclass(frozen=True, slots=True)
 class OrderEvent:
-    """An order of ``account_index`` is now ``status`` with ``amount_int`` left."""
+    """An order of ``account_index`` is now ``status`` with ``amount_int`` left.
+
+    A closed order's ``reason`` is ``requested`` (cancelled by its owner),
+    ``completed_passive`` (filled while resting on the book) or
+    ``completed_active`` (done while being placed: filled, or a market
+    order's unfilled rest dropped); ``None`` while the order is open.
+    """
 
     account_index: str
     oid: str
     pair: str
     status: str
     amount_int: int
+    reason: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class WalletEvent:
-    """A wallet's balance or reserve changed."""
+    """A wallet's balance or reserve changed.
+
+    ``entry`` is the history entry of a balance change (its type, amount and
+    info); ``None`` when only the reserve moved.
+    """
 
     account_index: str
     currency: str
     balance_int: int
     reserved_int: int
+    entry: HistoryEntry | None = field(default=None, compare=False)
 
 
 type Event = TradeEvent | DepthEvent | TickerEvent | OrderEvent | WalletEvent

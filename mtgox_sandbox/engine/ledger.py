@@ -54,7 +54,7 @@ class Ledger:
         )
         wallet.next_history_index += 1
         self._store.append_history(account.index, code, entry)
-        self._changed(account, wallet)
+        self._changed(account, wallet, entry)
 
     def history_page(self, account: Account, code: str, page: int) -> HistoryPage:
         """Return one page (1-based, newest first) of a wallet's kept history."""
@@ -90,7 +90,9 @@ class Ledger:
         )
         self.post(target, code, amount_int, "deposit", "Deposit", date)
 
-    def _changed(self, account: Account, wallet: Wallet) -> None:
+    def _changed(
+        self, account: Account, wallet: Wallet, entry: HistoryEntry | None = None
+    ) -> None:
         """Save the wallet with the transaction and tell the feed."""
         self._store.mark_wallet(account.index, wallet)
         if self._feed.active:
@@ -100,5 +102,6 @@ class Ledger:
                     wallet.currency,
                     wallet.balance_int,
                     wallet.reserved_int,
+                    entry,
                 )
             )

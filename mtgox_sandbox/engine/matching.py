@@ -24,6 +24,7 @@ from .models import (
     INSUFFICIENT_FUNDS_TOKEN,
     MICROSECONDS,
     MIN_ORDER_AMOUNT_INT,
+    VALUE_TOO_LOW,
     Account,
     ExchangeError,
     HistoryTrade,
@@ -48,7 +49,7 @@ class Matching:
         clock: Callable[[], int],
         stamp: Callable[[], int],
         fee_collector: Callable[[], Account],
-        on_trade: Callable[[Trade], None],
+        on_trade: Callable[[Trade, tuple[str, str]], None],
     ) -> None:
         """Wire matching to the rest of the engine."""
         self.books = books
@@ -80,6 +81,9 @@ class Matching:
             reserve = wallet.available_int
         else:
             reserve = amount_int * price // BTC_MULTIPLIER
+            if reserve == 0:
+                # Nothing reserved would let an empty account rest orders forever.
+                raise ExchangeError(VALUE_TOO_LOW)
         if reserve > wallet.available_int or (price is None and reserve == 0):
             raise ExchangeError(INSUFFICIENT_FUNDS, INSUFFICIENT_FUNDS_TOKEN)
         return reserve
@@ -96,15 +100,18 @@ class Matching:
         if order.amount_int and order.price_int is not None:
             self._rest(order, order.price_int)
         else:
-            self._close(order, COMPLETED if order.amount_int == 0 else CANCELLED)
+            status = COMPLETED if order.amount_int == 0 else CANCELLED
+            self._close(order, status, "completed_active")
 
     def cancel(self, order: Order) -> None:
         """Take an open order off its book and close it as cancelled."""
         assert order.price_int is not None  # only limit orders rest  # noqa: S101
         book = self.books[order.pair]
         book.side(order.side).remove(order, order.price_int)
-        self._depth_changed(book, order.pair, order.side, order.price_int)
-        self._close(order, CANCELLED)
+        self._depth_changed(
+            book, order.pair, order.side, order.price_int, -order.amount_int
+        )
+        self._close(order, CANCELLED, "requested")
 
     def restore(self, order: Order) -> None:
         """Put an open order loaded from the store back on its book."""
@@ -116,17 +123,17 @@ class Matching:
         """Put an open limit order on its book."""
         book = self.books[order.pair]
         book.side(order.side).insert(order, price_int)
-        self._depth_changed(book, order.pair, order.side, price_int)
+        self._depth_changed(book, order.pair, order.side, price_int, order.amount_int)
 
-    def _close(self, order: Order, status: str) -> None:
+    def _close(self, order: Order, status: str, reason: str) -> None:
         """Close an order and release what it still reserves."""
         order.status = status
         order.closed_us = self._clock()
         self._release(order, order.reserved_int)
         del self.open_orders[order.oid]
-        self._changed(order)
+        self._changed(order, reason)
 
-    def _changed(self, order: Order) -> None:
+    def _changed(self, order: Order, reason: str | None = None) -> None:
         """Save the order with the transaction and tell the feed."""
         self._store.mark_order(order)
         if self._feed.active:
@@ -137,16 +144,17 @@ class Matching:
                     order.pair,
                     order.status,
                     order.amount_int,
+                    reason,
                 )
             )
 
     def _depth_changed(
-        self, book: OrderBook, pair: str, side: Side, price: int
+        self, book: OrderBook, pair: str, side: Side, price: int, change: int
     ) -> None:
         """Tell the feed the volume now resting at one price of one side."""
         if self._feed.active:
             level = book.side(side).volume_at(price)
-            self._feed.publish(DepthEvent(pair, side, price, level))
+            self._feed.publish(DepthEvent(pair, side, price, level, change))
             self._feed.publish(TickerEvent(pair))
 
     def _release(self, order: Order, amount_int: int) -> None:
@@ -180,8 +188,8 @@ class Matching:
             self._fill(taker, maker, amount_int, price)
             if maker.amount_int == 0:
                 makers.remove(maker, price)
-                self._close(maker, COMPLETED)
-            self._depth_changed(book, taker.pair, maker.side, price)
+                self._close(maker, COMPLETED, "completed_passive")
+            self._depth_changed(book, taker.pair, maker.side, price, -amount_int)
             if out_of_money:
                 # Its few units of change would buy dust that rounds to a
                 # value of 0, one satoshi at a time: stop here instead.
@@ -198,7 +206,8 @@ class Matching:
         value_int = amount_int * price_int // BTC_MULTIPLIER
         properties = "market" if taker.price_int is None else "limit"
         self._on_trade(
-            Trade(tid, date, taker.pair, price_int, amount_int, taker.side, properties)
+            Trade(tid, date, taker.pair, price_int, amount_int, taker.side, properties),
+            (buyer.account_index, seller.account_index),
         )
         for order in (buyer, seller):
             order.amount_int -= amount_int

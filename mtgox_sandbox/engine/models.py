@@ -80,6 +80,7 @@ UNKNOWN_ERROR_TOKEN: Final = "unknown_error"  # noqa: S105 (an API error token)
 INSUFFICIENT_FUNDS: Final = "Insufficient funds"
 INSUFFICIENT_FUNDS_TOKEN: Final = "trade_error_insufficient_funds"  # noqa: S105
 AMOUNT_TOO_LOW: Final = "Order amount is too low"
+VALUE_TOO_LOW: Final = "Order value is too low: it rounds down to nothing"
 
 
 def now_us() -> int:

@@ -24,7 +24,8 @@ Choices where the reference is silent:
 * **``order/lag``** is always zero (the engine matches at once):
   ``{"lag":0,"lag_secs":0,"lag_text":"0 seconds","length":"0"}``.
 * **``idkey``** is base64 without padding (75 characters, like the fixture) of
-  16 bytes of a digest of the key, an expiry 24 h ahead and an HMAC of both.
+  16 bytes of a digest of the key, an expiry 24 h ahead and an HMAC of both
+  (:mod:`mtgox_sandbox.stream.idkeys`).
 * **``order/cancel``** takes ``oid`` or, as nitrous documented, ``order``, and
   answers ``{"qid": <new uuid>, "oid": <oid>}``.
 * **``trades/cancelled``** is always empty: sandbox trades are never undone.
@@ -37,17 +38,20 @@ Choices where the reference is silent:
   ``type``, ``date_start``, ``date_end`` and ``trade_id`` are ignored.
 """
 
-import base64
-import hashlib
-import hmac
-import struct
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from . import money, shapes
-from .endpoints import (
+from mtgox_sandbox import money
+from mtgox_sandbox.engine.models import (
+    BASE,
+    BTC_MULTIPLIER,
+)
+from mtgox_sandbox.stream import channels, idkeys
+
+from . import shapes
+from .common import (
     ApiError,
     CallContext,
     Endpoint,
@@ -55,33 +59,38 @@ from .endpoints import (
     invalid_call,
     invalid_parameter,
 )
-from .engine.models import (
-    BASE,
-    BTC_MULTIPLIER,
-    MICROSECONDS,
-)
-from .stream import channels
 
 DEPTH_FILTER_PERCENT: Final = 10
-IDKEY_LIFETIME_US: Final = 24 * 3600 * MICROSECONDS
 ORDER_TYPE: Final = "ask or bid"
 POSITIVE_INTEGER: Final = "a positive integer"
+MAX_DECIMAL_TEXT: Final = 64
+"""Longest decimal ``amount``/``price`` text accepted (digits, point, sign, zeros)."""
 GET_INFO: Final = frozenset({"get_info"})
 TRADE: Final = frozenset({"trade"})
 
 
 def parse_amount(ctx: CallContext, name: str, code: str) -> int | None:
-    """Return ``<name>_int``, or the deprecated decimal ``<name>``, as ``*_int``."""
+    """Return ``<name>_int``, or the deprecated decimal ``<name>``, as ``*_int``.
+
+    Both are bounded to the signed 64-bit range (see :func:`money.parse_int64`).
+    """
     exact = ctx.integer(f"{name}_int", POSITIVE_INTEGER)
     if exact is not None:
         return exact
     decimal_text = ctx.params.get(name)
     if not decimal_text:
         return None
+    expected = f"a decimal amount of {code}"
+    # Any amount in range is far shorter; longer text is not even parsed.
+    if len(decimal_text) > MAX_DECIMAL_TEXT:
+        raise invalid_parameter(name, expected)
     try:
-        return money.parse_decimal_to_int(decimal_text, code)
+        value = money.parse_decimal_to_int(decimal_text, code)
     except ValueError:
-        raise invalid_parameter(name, f"a decimal amount of {code}") from None
+        raise invalid_parameter(name, expected) from None
+    if abs(value) > money.MAX_INT64:
+        raise invalid_parameter(name, expected)
+    return value
 
 
 def place_order(ctx: CallContext, pair: str, side: str) -> str:
@@ -205,15 +214,7 @@ def info(ctx: CallContext) -> dict[str, Any]:
 
 def idkey(ctx: CallContext) -> str:
     """Return an id key for the streaming API, valid for 24 hours."""
-    account = ctx.account
-    # A digest, not the key's UUID bytes: accounts added from Python may use
-    # any string as their key.  Only authenticated accounts get here, so key
-    # and secret are set.
-    key_digest = hashlib.sha256(str(account.key).encode()).digest()[:16]
-    expiry = struct.pack(">Q", ctx.now_us + IDKEY_LIFETIME_US)
-    secret = base64.b64decode(str(account.secret))
-    tag = hmac.new(secret, key_digest + expiry, hashlib.sha256).digest()
-    return base64.b64encode(key_digest + expiry + tag).decode("ascii").rstrip("=")
+    return idkeys.make_idkey(ctx.account, ctx.now_us)
 
 
 def orders(ctx: CallContext) -> list[dict[str, Any]]:

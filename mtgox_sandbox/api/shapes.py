@@ -32,8 +32,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from . import money
-from .engine.models import (
+from mtgox_sandbox import money
+from mtgox_sandbox.engine.models import (
     BASE,
     Account,
     DepthLevel,
