@@ -283,3 +283,33 @@ async def test_requested_refresh_keeps_the_floor_after_a_scheduled_one(
 def test_api_error_message_is_never_empty(error: MtGoxApiError, message: str) -> None:
     """An exchange error without a message falls back to its token, then says so."""
     assert api_error_message(error) == message
+
+
+async def test_unchanged_states_are_not_rewritten(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A refresh that changes nothing writes nothing; a change is written."""
+    balance = "sensor.mt_gox_usd_balance"
+    before = hass.states.get(balance)
+    assert before is not None
+    # Home Assistant updates the last report of an unchanged state in place.
+    reported = before.last_reported
+
+    sandbox.counters.clear()
+    await tick(hass, freezer)
+    assert sandbox.counters["1:info"] == 1
+    after = hass.states.get(balance)
+    assert after is not None
+    # Not even reported again.
+    assert after.last_reported == reported
+
+    # Unavailable, then back: both written.
+    sandbox.faults.add(FaultKind.STATUS, path="*", status=500)
+    await tick(hass, freezer)
+    assert state_of(hass, balance) == STATE_UNAVAILABLE
+    sandbox.faults.clear()
+    await tick(hass, freezer)
+    assert state_of(hass, balance) == before.state
