@@ -27,10 +27,12 @@ from homeassistant.helpers import config_validation as cv
 
 from .api import (
     MtGoxAmountError,
+    MtGoxConnectionError,
     MtGoxError,
     MtGoxOrderNotFoundError,
     MtGoxOrderPlacedError,
     MtGoxOrderUnknownError,
+    MtGoxRateLimitError,
 )
 from .api.models import PAIR_PATTERN
 from .api.money import format_amount, order_amount
@@ -137,11 +139,15 @@ async def _async_check_traded(entry: MtGoxConfigEntry, pair: str) -> None:
 
     A server that cannot say which pairs it trades is not asked again until
     the entry reloads, and does not stop the order: the exchange judges it.
+    Unreachable or blocking, it could not take the order either: that error
+    is the action's, and the list is asked again next time.
     """
     runtime = entry.runtime_data
     if runtime.traded_pairs is None:
         try:
             runtime.traded_pairs = await runtime.client.traded_pairs()
+        except (MtGoxConnectionError, MtGoxRateLimitError):
+            raise
         except MtGoxError as err:
             LOGGER.info("Could not read the pairs the server trades: %s", err)
             runtime.traded_pairs = ()
@@ -222,7 +228,8 @@ async def _async_place_order(call: ServiceCall) -> ServiceResponse:
             translation_key="trade_right_missing",
             translation_placeholders={"title": entry.title},
         )
-    await _async_check_traded(entry, pair)
+    async with translated_client_errors():
+        await _async_check_traded(entry, pair)
     side_name: str = call.data[ATTR_SIDE]
     side = SIDES[side_name]
     client = entry.runtime_data.client

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util.yaml import load_yaml_dict
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
@@ -90,3 +90,20 @@ async def test_an_unreadable_list_does_not_stop_orders(
 
     assert len(open_sandbox_orders(sandbox)) == 2
     assert sandbox.counters[LIST_PUBLIC] == 1
+    assert init_integration.runtime_data.traded_pairs == ()
+
+
+async def test_a_failing_server_fails_the_order_and_is_asked_again(
+    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+) -> None:
+    """A failing server fails the action as the order would; nothing is sent."""
+    sandbox.faults.add(FaultKind.HTML, path="2/stream/list_public", status=502, count=1)
+
+    with pytest.raises(HomeAssistantError) as err:
+        await place_order(hass, init_integration, **LIMIT_BUY)
+    assert err.value.translation_key == "action_cannot_connect"
+    assert sandbox.counters[ORDER_ADD] == 0
+
+    await place_order(hass, init_integration, **LIMIT_BUY)
+    assert sandbox.counters[ORDER_ADD] == 1
+    assert sandbox.counters[LIST_PUBLIC] == 2
