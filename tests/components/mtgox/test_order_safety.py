@@ -90,7 +90,7 @@ async def test_lost_reply_is_reported_unknown_and_never_retried(
     assert err.value.translation_placeholders == {
         "side": "buy",
         "amount": "0.5",
-        "pair": "BTCUSD",
+        "pair": "BTC/USD",
     }
     message = str(err.value)
     assert "may or may not have been placed" in message

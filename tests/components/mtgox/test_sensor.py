@@ -214,13 +214,18 @@ async def test_removed_pair_loses_its_device(
     assert entity_registry.async_get("sensor.bitcoin_eur_price") is not None
 
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
-    await hass.config_entries.options.async_configure(
+    result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {
             **init_integration.options,
             CONF_PAIRS: ["BTCUSD"],
             CONF_MAX_ORDER_AMOUNT: 1,
         },
+    )
+    # The account holds euros: saved once the missing price is confirmed.
+    assert result["step_id"] == "unpriced"
+    await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "save"}
     )
     await hass.async_block_till_done()
 
