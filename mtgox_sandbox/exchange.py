@@ -170,9 +170,7 @@ class Exchange:
         and kept beside it as ``<path>.json-backup``.
         """
         if path is not None and Path(path).exists() and not snapshot.is_database(path):
-            backup = snapshot.move_aside(Path(path))
-            state = snapshot.load_json_state(backup)
-            return cls.from_state(state, clock_us=clock_us, store=Store(path))
+            return cls(clock_us=clock_us, store=snapshot.import_file(Path(path)))
         return cls(seed=seed, clock_us=clock_us, store=Store(path))
 
     def _load(self) -> None:

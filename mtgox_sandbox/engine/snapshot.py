@@ -47,6 +47,25 @@ def move_aside(path: Path) -> Path:
     return backup
 
 
+def import_file(path: Path) -> Store:
+    """Replace the JSON state at ``path`` by a database holding it; keep a backup.
+
+    An import that fails leaves the JSON file where it was, and no database.
+    """
+    state = load_json_state(path)
+    backup = move_aside(path)
+    store = Store(path)
+    try:
+        import_state(state, store)
+    except BaseException:
+        store.close()
+        for leftover in ("", "-wal", "-shm"):
+            path.with_name(path.name + leftover).unlink(missing_ok=True)
+        backup.replace(path)
+        raise
+    return store
+
+
 def load_json_state(path: Path) -> dict[str, Any]:
     """Return the JSON state object saved at ``path``."""
     state = json.loads(path.read_text(encoding="utf-8"))

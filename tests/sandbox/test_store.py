@@ -128,3 +128,13 @@ def test_a_price_beyond_64_bits_is_kept_exactly(tmp_path: Path) -> None:
     prices = [order.price_int for order in reopened.open_orders(alice)]
     assert prices == [huge, 2**63 - 1]
     reopened.store.close()
+
+
+def test_a_failed_import_leaves_the_json_state_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    text = json.dumps({"version": 0})
+    path.write_text(text)
+    with pytest.raises(ValueError, match="version"):
+        Exchange.open(path)
+    assert path.read_text() == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
