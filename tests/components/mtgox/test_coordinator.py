@@ -4,6 +4,7 @@ Each test asks for ``freezer`` before ``init_integration``: the clock must be
 frozen before the first refresh schedules the next one.
 """
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.testing import Sandbox
 
 from . import (
+    FLOOR,
     REFRESH_REQUESTS,
     assert_reauth_started,
     place_order,
@@ -182,10 +184,28 @@ async def test_blocked_ticker_blocks_refresh(
     sandbox: Sandbox,
     init_integration: MockConfigEntry,
 ) -> None:
-    """A block met on a public call holds back the private ones too."""
+    """A block met on a public call holds back every call, private ones too.
+
+    It fails the whole refresh that met it; until it ends, refreshes send
+    nothing.  The account and order list of the refresh that meets the block are already
+    in flight beside the ticker; the refreshes after it send nothing.
+    """
     sandbox.faults.add(FaultKind.HTML, path="1/BTCUSD/ticker", status=429, count=1)
     await tick(hass, freezer)
     assert state_of(hass, BALANCE) == STATE_UNAVAILABLE
+    sent = sandbox.counters.copy()
+    coordinator = init_integration.runtime_data.coordinator
+
+    # A 429 without Retry-After blocks for the 10 s floor.
+    freezer.tick(timedelta(seconds=FLOOR - 1))
+    await coordinator.async_refresh()
+    assert sandbox.counters == sent
+    assert state_of(hass, BALANCE) == STATE_UNAVAILABLE
+
+    freezer.tick(timedelta(seconds=1))
+    await coordinator.async_refresh()
+    assert sandbox.counters - sent == REFRESH_REQUESTS
+    assert state_of(hass, BALANCE) != STATE_UNAVAILABLE
 
 
 async def test_rejected_key_starts_reauth(
