@@ -15,9 +15,13 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     MockConfigEntry,
 )
 
-from custom_components.mtgox.api import MtGoxApiError
+from custom_components.mtgox.api import MtGoxApiError, Side
 from custom_components.mtgox.const import CONF_PAIRS
-from custom_components.mtgox.coordinator import _api_error_message
+from custom_components.mtgox.coordinator import (
+    MAX_PLACED_ORDERS,
+    MtGoxConfigEntry,
+    _api_error_message,
+)
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.testing import Sandbox
 
@@ -281,3 +285,19 @@ def test_api_error_message_falls_back_to_the_http_status() -> None:
     error = MtGoxApiError("")
     error.status = 500  # type: ignore[attr-defined]
     assert _api_error_message(error) == "HTTP 500"
+
+
+async def test_placed_orders_kept_for_cancelling_are_the_newest_few(
+    init_integration: MtGoxConfigEntry,
+) -> None:
+    """An entry that places order after order keeps only the newest pairs and sides."""
+    coordinator = init_integration.runtime_data.coordinator
+    for number in range(MAX_PLACED_ORDERS + 1):
+        coordinator.remember_placed_order(f"order-{number}", "BTCUSD", Side.BID)
+
+    assert len(coordinator.placed_orders) == MAX_PLACED_ORDERS
+    assert "order-0" not in coordinator.placed_orders
+    assert coordinator.placed_orders[f"order-{MAX_PLACED_ORDERS}"] == (
+        "BTCUSD",
+        Side.BID,
+    )
