@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import base64
 import binascii
+import errno
 import signal
 import uuid
 from collections.abc import Sequence
@@ -38,15 +39,29 @@ def parse_account(text: str) -> Credentials:
     return Credentials(key, secret, names)
 
 
+class HelpWithDefaults(argparse.ArgumentDefaultsHelpFormatter):
+    """Show every option's default; options without a value describe theirs in words."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default == []:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the command-line parser."""
     parser = argparse.ArgumentParser(
         prog="python -m mtgox_sandbox",
         description="A faithful Mt.Gox-compatible exchange (API v0, v1, v2).",
+        formatter_class=HelpWithDefaults,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0: any free")
-    parser.add_argument("--state", metavar="FILE", help="persist the exchange here")
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="0: any free port"
+    )
+    parser.add_argument(
+        "--state", metavar="FILE", help="persist the exchange here (default: memory)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="market random seed")
     parser.add_argument(
         "--cache-seconds",
@@ -58,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--rate-limit",
         type=int,
         default=DEFAULT_RATE_LIMIT,
-        help="requests per 10 s per key and address before a block (0: off)",
+        help="requests per 10 s per client (signed: its key, else its address)"
+        " before a block (0: off)",
     )
     parser.add_argument(
         "--block-seconds",
@@ -72,9 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=parse_account,
         default=[],
         metavar="KEY:SECRET:RIGHTS",
-        help="an API key to serve (repeatable), e.g. <uuid>:<base64>:get_info,trade",
+        help="an API key to serve (repeatable), e.g. <uuid>:<base64>:get_info,trade"
+        " (default: a funded demo key)",
     )
-    parser.add_argument("--admin-token", help="enable /admin/ for this token")
+    parser.add_argument(
+        "--admin-token", help="enable /admin/ for this token (default: no /admin/)"
+    )
     parser.add_argument(
         "--market-interval",
         type=float,
@@ -114,8 +133,19 @@ async def serve(options: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Parse the command line and serve."""
-    asyncio.run(serve(build_parser().parse_args(argv)))
+    """Parse the command line and serve; a busy port is one line, not a traceback."""
+    parser = build_parser()
+    options = parser.parse_args(argv)
+    try:
+        asyncio.run(serve(options))
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        parser.exit(
+            1,
+            f"{parser.prog}: port {options.port} on {options.host} is already in"
+            " use; choose another with --port (0: any free port)\n",
+        )
 
 
 if __name__ == "__main__":

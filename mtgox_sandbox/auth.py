@@ -38,6 +38,7 @@ from enum import StrEnum
 from typing import Final
 
 from .exchange import Account
+from .money import parse_int64
 
 IDENTIFICATION_REQUIRED: Final = "Identification required to access private API"
 
@@ -97,17 +98,10 @@ def signature_matches(secret: str, message: bytes, rest_sign: str) -> bool:
     return hmac.compare_digest(claimed, expected)
 
 
-def _parse_int(text: str | None) -> int | None:
-    """Return ``text`` as a non-negative decimal integer, or ``None``."""
-    if text is None or not text.isdigit() or not text.isascii():
-        return None
-    return int(text)
-
-
 def consume_nonce(account: Account, params: Mapping[str, str], now_us: int) -> None:
     """Accept and record the request's ``tonce`` or ``nonce``, or raise ``AuthError``."""
     if "tonce" in params:
-        tonce = _parse_int(params["tonce"])
+        tonce = parse_int64(params["tonce"])
         if tonce is None or abs(tonce - now_us) > TONCE_WINDOW_US:
             raise AuthError(LoginError.INVALID_NONCE)
         if tonce in account.recent_tonces:
@@ -119,8 +113,8 @@ def consume_nonce(account: Account, params: Mapping[str, str], now_us: int) -> N
         ]
         account.recent_tonces.append(tonce)
         return
-    nonce = _parse_int(params.get("nonce"))
-    if nonce is None or nonce > MAX_NONCE or nonce <= account.nonce_high_water:
+    nonce = parse_int64(params.get("nonce"), maximum=MAX_NONCE)
+    if nonce is None or nonce <= account.nonce_high_water:
         raise AuthError(LoginError.INVALID_NONCE)
     account.nonce_high_water = nonce
 
@@ -129,6 +123,26 @@ def check_rights(account: Account, any_of: Collection[str]) -> None:
     """Raise ``AuthError`` unless the account holds one of the rights ``any_of``."""
     if any_of and not set(account.rights).intersection(any_of):
         raise AuthError(LoginError.INSUFFICIENT_RIGHTS)
+
+
+def signed_account(
+    account_for_key: Callable[[str], Account | None],
+    headers: Mapping[str, str],
+    message: bytes,
+) -> Account:
+    """Return the live account whose key and secret signed ``message`` (steps 1-2)."""
+    key = headers.get("Rest-Key", "").strip()
+    if not key:
+        raise AuthError(LoginError.MISSING_REST_KEY)
+    account = account_for_key(key)
+    if account is None:
+        raise AuthError(LoginError.INVALID_REST_KEY)
+    rest_sign = headers.get("Rest-Sign", "")
+    if account.secret is None or not signature_matches(
+        account.secret, message, rest_sign
+    ):
+        raise AuthError(LoginError.INVALID_REST_SIGN)
+    return account
 
 
 def authenticate(
@@ -146,17 +160,7 @@ def authenticate(
     ``refuse_nonce`` (the stale-nonce fault) rejects a well-signed request at
     the nonce step without recording its nonce.
     """
-    key = headers.get("Rest-Key", "").strip()
-    if not key:
-        raise AuthError(LoginError.MISSING_REST_KEY)
-    account = account_for_key(key)
-    if account is None:
-        raise AuthError(LoginError.INVALID_REST_KEY)
-    rest_sign = headers.get("Rest-Sign", "")
-    if account.secret is None or not signature_matches(
-        account.secret, message, rest_sign
-    ):
-        raise AuthError(LoginError.INVALID_REST_SIGN)
+    account = signed_account(account_for_key, headers, message)
     check_rights(account, rights)
     if refuse_nonce:
         raise AuthError(LoginError.INVALID_NONCE)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
 from .exchange import Account, Exchange
+from .money import parse_int64
 
 UNKNOWN_ERROR: Final = "unknown_error"
 """The attested token of application errors (``Order not found``...)."""
@@ -84,13 +85,14 @@ class CallContext:
         return value
 
     def integer(self, name: str, expected: str = "an integer") -> int | None:
-        """Return an optional non-negative integer parameter (``None`` if absent)."""
+        """Return an optional integer parameter from 0 to 2**63 - 1 (``None`` if absent)."""
         value = self.params.get(name)
         if value is None or value == "":
             return None
-        if not (value.isascii() and value.isdigit()):
+        number = parse_int64(value)
+        if number is None:
             raise invalid_parameter(name, expected)
-        return int(value)
+        return number
 
 
 Handler = Callable[[CallContext], Any]

@@ -22,7 +22,9 @@ Rules where the Mt.Gox reference is silent (documented here, tested in
   and stops.  Whatever is left is cancelled; market orders never
   rest.  A market bid with nothing available is refused as insufficient funds.
 * **Insufficient funds**: ``ExchangeError("Insufficient funds",
-  "trade_error_insufficient_funds")`` at placement, nothing is reserved.
+  "trade_error_insufficient_funds")`` at placement, nothing is reserved.  A
+  limit bid whose value rounds down to 0 quote units is refused ("Order value
+  is too low"), since it would reserve nothing.
 * **Fees.** Each side pays its account's ``Trade_Fee`` on what it receives (the
   buyer in BTC, the seller in the quote currency), rounded down, into the house
   fee account.  Self-trades are allowed and charged like any other trade.
@@ -124,6 +126,7 @@ UNKNOWN_ERROR_TOKEN: Final = "unknown_error"  # noqa: S105 (an API error token)
 INSUFFICIENT_FUNDS: Final = "Insufficient funds"
 INSUFFICIENT_FUNDS_TOKEN: Final = "trade_error_insufficient_funds"  # noqa: S105
 AMOUNT_TOO_LOW: Final = "Order amount is too low"
+VALUE_TOO_LOW: Final = "Order value is too low: it rounds down to nothing"
 
 
 def now_us() -> int:
@@ -529,6 +532,9 @@ class Exchange:
             reserve = wallet.available_int
         else:
             reserve = amount_int * price_int // BTC_MULTIPLIER
+            if reserve == 0:
+                # Nothing reserved would let an empty account rest orders forever.
+                raise ExchangeError(VALUE_TOO_LOW)
         if reserve > wallet.available_int or (price_int is None and reserve == 0):
             raise ExchangeError(INSUFFICIENT_FUNDS, INSUFFICIENT_FUNDS_TOKEN)
         stamp = self._stamp()

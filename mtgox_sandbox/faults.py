@@ -158,11 +158,28 @@ DEFAULT_BLOCK_SECONDS: Final = 60.0
 """How long a client that went over the limit stays blocked."""
 
 
+MAX_CLIENTS: Final = 10_000
+"""Clients the limiter remembers at most; past it the least recently seen is forgotten."""
+
+
+@dataclass(slots=True)
+class _ClientWindow:
+    """One client's recent request times and the end of its block, if blocked."""
+
+    recent: deque[float] = field(default_factory=deque)
+    blocked_until: float = 0.0
+    last_seen: float = 0.0
+
+
 class RateLimiter:
     """Counts requests per client in a sliding window and blocks greedy clients.
 
-    ``limit``, ``window`` and ``block_seconds`` may be changed while running;
-    a ``limit`` of 0 switches the limiter off.
+    ``limit``, ``window``, ``block_seconds`` and ``max_clients`` may be changed
+    while running; a ``limit`` of 0 switches the limiter off.  Clients are kept
+    least recently seen first: idle ones (no request within the window, not
+    blocked) are forgotten as new requests arrive, and beyond ``max_clients``
+    the least recently seen is forgotten, so memory stays bounded whatever
+    identities callers invent.
     """
 
     def __init__(
@@ -171,38 +188,54 @@ class RateLimiter:
         *,
         window: float = RATE_WINDOW_SECONDS,
         block_seconds: float = DEFAULT_BLOCK_SECONDS,
+        max_clients: int = MAX_CLIENTS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Allow ``limit`` requests per ``window`` seconds, then block for a while."""
         self.limit = limit
         self.window = window
         self.block_seconds = block_seconds
+        self.max_clients = max_clients
         self._clock = clock
-        self._recent: dict[Hashable, deque[float]] = {}
-        self._blocked_until: dict[Hashable, float] = {}
+        self._clients: dict[Hashable, _ClientWindow] = {}
+
+    def __len__(self) -> int:
+        """Return how many clients are remembered."""
+        return len(self._clients)
 
     def retry_after(self, client: Hashable) -> float | None:
         """Record a request from ``client``; return the seconds it must wait if blocked."""
         if self.limit <= 0:
             return None
         now = self._clock()
-        blocked_until = self._blocked_until.get(client)
-        if blocked_until is not None:
-            if now < blocked_until:
-                return blocked_until - now
-            del self._blocked_until[client]
-        recent = self._recent.setdefault(client, deque())
+        # Re-inserted on every request, so the dict runs least recently seen first.
+        state = self._clients.pop(client, None) or _ClientWindow()
+        self._forget_idle(now)
+        self._clients[client] = state
+        state.last_seen = now
+        if now < state.blocked_until:
+            return state.blocked_until - now
+        recent = state.recent
         while recent and recent[0] <= now - self.window:
             recent.popleft()
         recent.append(now)
         if len(recent) <= self.limit:
             return None
         # Over the limit: block, and start afresh once the block is lifted.
-        del self._recent[client]
-        self._blocked_until[client] = now + self.block_seconds
+        recent.clear()
+        state.blocked_until = now + self.block_seconds
         return self.block_seconds
+
+    def _forget_idle(self, now: float) -> None:
+        """Forget idle clients from the oldest on, and the oldest beyond the cap."""
+        while self._clients:
+            oldest = next(iter(self._clients))
+            state = self._clients[oldest]
+            idle = state.last_seen <= now - self.window and state.blocked_until <= now
+            if not idle and len(self._clients) < self.max_clients:
+                return
+            del self._clients[oldest]
 
     def reset(self) -> None:
         """Forget every client's history and lift every block."""
-        self._recent.clear()
-        self._blocked_until.clear()
+        self._clients.clear()

@@ -20,6 +20,13 @@ NBSP: Final = "\u00a0"
 DISPLAY_DECIMALS: Final = 2
 """Decimals shown in ``display_short`` (and reported as ``display_decimals``)."""
 
+MAX_INT64: Final = 2**63 - 1
+"""Mt.Gox stored ``*_int`` values as signed 64-bit integers; nothing larger is accepted."""
+
+MAX_INT64_DIGITS: Final = len(str(MAX_INT64))
+"""Longer digit strings are refused before ``int()`` sees them (it costs time, and
+over 4,300 digits it raises)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Currency:
@@ -158,8 +165,11 @@ def currency_object(value_int: int, code: str) -> dict[str, str]:
 
 def to_float(value_int: int, code: str) -> float:
     """Return the amount as a float, only for fields the API printed as numbers."""
-    # int / int is correctly rounded in Python, so this is the nearest float.
-    return value_int / multiplier(code)
+    # Clamped so that an order stored before numbers were bounded still renders
+    # (a 400-digit int is too large for a float); in range, int / int is
+    # correctly rounded in Python, so this is the nearest float.
+    bounded = max(-MAX_INT64, min(value_int, MAX_INT64))
+    return bounded / multiplier(code)
 
 
 def _channel(name: str) -> str:
@@ -181,6 +191,19 @@ def currency_info(code: str) -> dict[str, str]:
         "ticker_channel": _channel(f"ticker.BTC{code}"),
         "depth_channel": _channel(f"depth.BTC{code}"),
     }
+
+
+def parse_int64(text: str | None, maximum: int = MAX_INT64) -> int | None:
+    """Return ``text`` as an integer from 0 to ``maximum`` (at most 19 digits), else ``None``.
+
+    Plain ASCII digits only (no sign, space or underscore, which ``int()`` allows).
+    """
+    if text is None or len(text) > MAX_INT64_DIGITS:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if value <= maximum else None
 
 
 def parse_decimal_to_int(text: str, code: str) -> int:

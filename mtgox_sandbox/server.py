@@ -5,9 +5,11 @@ Every request to ``/api/<version>/<path>`` goes through the same steps:
 1. **route** the path to an endpoint (unknown: HTTP 404 ``Invalid call``) and
    count it in :attr:`SandboxServer.counters` under ``"<version>:<method>"``
    (``"<version>:invalid"`` for unknown paths), blocked requests included;
-2. the **anti-DDoS limiter**, per (``Rest-Key`` or none, remote address): over
-   the limit, HTTP 429 with an HTML page and ``Retry-After`` (seconds, rounded
-   up); the real exchange's block page was not JSON either;
+2. the **anti-DDoS limiter**, per client: the verified key of a well-signed
+   private call, else the remote address (a client-supplied ``Rest-Key`` alone
+   never makes a new client); over the limit, HTTP 429 with an HTML page and
+   ``Retry-After`` (seconds, rounded up); the real exchange's block page was
+   not JSON either;
 3. the **faults** matching the path (see :mod:`mtgox_sandbox.faults`);
 4. **authentication** of private endpoints (:mod:`mtgox_sandbox.auth`), which
    must be POSTed (a GET gets HTTP 405 "Invalid request method for this API");
@@ -23,8 +25,11 @@ Every request to ``/api/<version>/<path>`` goes through the same steps:
    after every request that consumed a nonce or changed the books, and after
    every market tick, so a SIGKILL loses nothing that was answered.
 
-Parameters come from the query string and the form body (the body wins);
-the body is parsed as received, so un-URL-encoded ``k=v&k=v`` works.
+Parameters of public calls come from the query string and the form body (the
+body wins); private calls take them from the signed body only, and refuse a
+query string (other than v1's ``raw``), which no version's signature covers.
+The body is parsed as received, so un-URL-encoded ``k=v&k=v`` works.  Oversized
+requests are refused in JSON (:mod:`mtgox_sandbox.request_limits`).
 JSON is compact and escapes non-ASCII (``\u00a0``...), as PHP's
 ``json_encode`` did.
 """
@@ -36,8 +41,7 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
-from http import HTTPStatus
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qsl
@@ -45,15 +49,16 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from . import store
-from .admin import admin_routes
+from .admin import add_admin_routes
 from .api_v0 import V0
-from .auth import AuthError, authenticate, signed_message
+from .auth import AuthError, authenticate, signed_account, signed_message
 from .endpoints import (
     ApiError,
     ApiVersion,
     CallContext,
     Route,
     invalid_call,
+    invalid_parameter,
 )
 from .exchange import Exchange, ExchangeError, now_us
 from .faults import (
@@ -64,6 +69,12 @@ from .faults import (
     Faults,
     RateLimiter,
 )
+from .request_limits import (
+    MAX_BODY_BYTES,
+    PARSER_LIMIT_BYTES,
+    request_limits,
+)
+from .responses import BLOCKED_DETAIL, drop_connection, html_page, json_response
 from .views import V1, V2
 
 _LOGGER = logging.getLogger(__name__)
@@ -80,46 +91,11 @@ CACHE_PRUNE_SIZE: Final = 1024
 """Expired cache entries are dropped whenever the cache reaches this size."""
 
 NONCE_PARAMS: Final = frozenset({"nonce", "tonce"})
+ENVELOPE_PARAMS: Final = frozenset({"raw"})
+"""Query parameters a private call may carry: v1's ``raw`` picks the envelope only."""
 MYSQL_ERROR: Final = "MySQL error, please retry later"
 SERVER_ERROR: Final = "Internal server error"
-HTML_PAGE: Final = (
-    '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n'
-    "<title>{status} {reason}</title>\n</head><body>\n<h1>{reason}</h1>\n"
-    "<p>{detail}</p>\n<hr><address>cloudflare-nginx</address>\n</body></html>\n"
-)
-BLOCKED_DETAIL: Final = (
-    "Too many requests: you have been blocked by the anti-DDoS filter. "
-    "Do not request results more often than every 10 seconds."
-)
-
 type CacheKey = tuple[int, str, str | None, str | None, tuple[tuple[str, str], ...]]
-
-
-def html_page(
-    status: int, detail: str, headers: Mapping[str, str] | None = None
-) -> web.Response:
-    """Return a non-JSON error page, as a proxy in front of the API would."""
-    reason = HTTPStatus(status).phrase
-    body = HTML_PAGE.format(status=status, reason=reason, detail=detail)
-    return web.Response(
-        status=status, text=body, content_type="text/html", headers=headers
-    )
-
-
-def json_response(payload: Any, status: int = 200) -> web.Response:
-    """Return ``payload`` as compact JSON, as the API sent it."""
-    return web.Response(
-        status=status,
-        text=json.dumps(payload, separators=(",", ":")),
-        content_type="application/json",
-    )
-
-
-def drop_connection(request: web.Request) -> web.Response:
-    """Close the connection without answering; the returned response is never sent."""
-    if request.transport is not None:
-        request.transport.abort()
-    return web.Response()
 
 
 def form_params(query: Mapping[str, str], body: bytes) -> dict[str, str]:
@@ -168,17 +144,27 @@ class SandboxServer:
 
     def make_app(self) -> web.Application:
         """Return the aiohttp application (the admin routes only with a token)."""
-        app = web.Application()
+        app = web.Application(
+            middlewares=[request_limits(self._error_reply)],
+            client_max_size=MAX_BODY_BYTES,
+        )
         app.router.add_route("*", "/api/{version}/{path:.*}", self._handle_api)
         if self.admin_token is not None:
-            app.router.add_routes(admin_routes(self, self.admin_token))
+            add_admin_routes(app, self, self.admin_token)
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Listen on ``host:port`` (0: a free port) and start the market."""
         self._stopping.clear()
         self._runner = web.AppRunner(
-            self.make_app(), access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT
+            self.make_app(),
+            access_log=None,
+            shutdown_timeout=SHUTDOWN_TIMEOUT,
+            max_line_size=PARSER_LIMIT_BYTES,
+            max_field_size=PARSER_LIMIT_BYTES,
+            # An unread body (past the size limit) ends the connection at once,
+            # not after 10 s of reading and discarding it, which outlived stop().
+            lingering_time=0,
         )
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -251,7 +237,7 @@ class SandboxServer:
         method = route.endpoint.name if isinstance(route, Route) else "invalid"
         self.counters[f"{version_text}:{method}"] += 1
 
-        client = (request.headers.get("Rest-Key"), request.remote)
+        client = await self._limited_client(request, api, route)
         retry_after = self.limiter.retry_after(client)
         if retry_after is not None:
             return html_page(
@@ -280,6 +266,29 @@ class SandboxServer:
         except ApiError as error:
             response = json_response(api.failure(error), error.status)
         return await self._late_fault(request, response, faults)
+
+    async def _limited_client(
+        self, request: web.Request, api: ApiVersion, route: Route | ApiError
+    ) -> Hashable:
+        """Return whom the limiter counts: a signed call's verified key, else the address."""
+        if isinstance(route, Route) and route.endpoint.private:
+            body = await request.read()
+            message = signed_message(api.number, route.signed_path, body)
+            with contextlib.suppress(AuthError):
+                account_for_key = self.exchange.account_for_key
+                return (
+                    "key",
+                    signed_account(account_for_key, request.headers, message).key,
+                )
+        return ("address", request.remote)
+
+    def _error_reply(self, request: web.Request, error: ApiError) -> web.Response:
+        """Answer ``error`` in the shape of the API version the path names."""
+        _, api_prefix, version_text, *_ = [*request.path.split("/", 3), "", ""]
+        if api_prefix != "api":
+            return json_response({"error": error.message}, error.status)
+        api: ApiVersion = VERSIONS.get(version_text, V1)
+        return json_response(api.failure(error), error.status)
 
     async def _early_fault(
         self, request: web.Request, faults: Mapping[FaultKind, Fault]
@@ -330,7 +339,10 @@ class SandboxServer:
         """Authenticate, then answer from the cache or the handler."""
         endpoint = route.endpoint
         body = await request.read()
-        params = form_params(request.query, body)
+        unsigned = set(request.query) - ENVELOPE_PARAMS
+        if endpoint.private and unsigned:
+            raise invalid_parameter(min(unsigned), "sent in the signed POST body")
+        params = form_params({} if endpoint.private else request.query, body)
         skew = faults.get(FaultKind.CLOCK_SKEW)
         now = self._clock_us() + (round(skew.seconds * 1_000_000) if skew else 0)
         account = None

@@ -60,22 +60,34 @@ DEPTH_FILTER_PERCENT: Final = 10
 IDKEY_LIFETIME_US: Final = 24 * 3600 * MICROSECONDS
 ORDER_TYPE: Final = "ask or bid"
 POSITIVE_INTEGER: Final = "a positive integer"
+MAX_DECIMAL_TEXT: Final = 64
+"""Longest decimal ``amount``/``price`` text accepted (digits, point, sign, zeros)."""
 GET_INFO: Final = frozenset({"get_info"})
 TRADE: Final = frozenset({"trade"})
 
 
 def parse_amount(ctx: CallContext, name: str, code: str) -> int | None:
-    """Return ``<name>_int``, or the deprecated decimal ``<name>``, as ``*_int``."""
+    """Return ``<name>_int``, or the deprecated decimal ``<name>``, as ``*_int``.
+
+    Both are bounded to the signed 64-bit range (see :func:`money.parse_int64`).
+    """
     exact = ctx.integer(f"{name}_int", POSITIVE_INTEGER)
     if exact is not None:
         return exact
     decimal_text = ctx.params.get(name)
     if not decimal_text:
         return None
+    expected = f"a decimal amount of {code}"
+    # Any amount in range is far shorter; longer text is not even parsed.
+    if len(decimal_text) > MAX_DECIMAL_TEXT:
+        raise invalid_parameter(name, expected)
     try:
-        return money.parse_decimal_to_int(decimal_text, code)
+        value = money.parse_decimal_to_int(decimal_text, code)
     except ValueError:
-        raise invalid_parameter(name, f"a decimal amount of {code}") from None
+        raise invalid_parameter(name, expected) from None
+    if abs(value) > money.MAX_INT64:
+        raise invalid_parameter(name, expected)
+    return value
 
 
 def place_order(ctx: CallContext, pair: str, side: str) -> str:

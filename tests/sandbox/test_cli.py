@@ -97,3 +97,54 @@ async def test_a_taken_port_is_reported(socket_enabled: None) -> None:
         with pytest.raises(OSError, match="address already in use"):
             async with running_sandbox(port=port, rate_limit=0):
                 pass
+
+
+async def test_a_taken_port_is_one_line_naming_the_port_and_option(
+    socket_enabled: None,
+) -> None:
+    """``python -m mtgox_sandbox`` on a busy port: one line on stderr, exit 1."""
+    async with running_sandbox(rate_limit=0) as first:
+        port = first.url.rsplit(":", 1)[1].split("/")[0]
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "mtgox_sandbox",
+            "--port",
+            port,
+            "--market-interval",
+            "0",
+            cwd=REPOSITORY,
+            env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        async with asyncio.timeout(20):
+            stdout, stderr = await process.communicate()
+    assert process.returncode == 1
+    assert stdout == b""
+    [line] = stderr.decode().splitlines()
+    assert f"port {port}" in line
+    assert "--port" in line
+    assert "Traceback" not in line
+
+
+def test_help_shows_every_default(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--help`` names the default of every option."""
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for shown in (
+        "--host HOST address to bind (default: 127.0.0.1)",
+        "(default: 8099)",
+        "(default: memory)",
+        "market random seed (default: 0)",
+        "(0: off) (default: 10.0)",
+        "(0: off) (default: 30)",
+        "(default: 60.0)",
+        "(default: a funded demo key)",
+        "(default: no /admin/)",
+        "(0: still market) (default: 5.0)",
+    ):
+        assert shown in text
+    options = [word for word in text.split() if word.startswith("--")]
+    assert text.count("default") >= len(set(options)) - 1  # --help has none
