@@ -5,8 +5,9 @@
 Each module runs with mutmut in its own scratch copy of the checkout under
 ``.mutate/`` (git-ignored), against only the test files listed for it; mutmut
 then runs, for each mutant, only the tests that reached the mutated function.
-It prints the killed share per module and writes each surviving mutant's diff
-to ``.mutate/<module>.survivors.txt``.  Why the survivors that no test can kill
+It prints the killed share per module and writes the surviving mutants (their
+diffs, or only their names when there are many) to
+``.mutate/<module>.survivors.txt``.  Why the survivors that no test can kill
 are equivalent to the original is written down in docs/mutation.md.
 """
 
@@ -65,6 +66,9 @@ asyncio_default_fixture_loop_scope = "function"
 filterwarnings = ["ignore::DeprecationWarning:pkg_resources"]
 """
 
+MAX_DIFFS: Final = 40
+"""Up to this many survivors, their diffs are written out; beyond, their names."""
+
 COPIED: Final = ("custom_components", "mtgox_sandbox", "tests")
 STATUS: Final = re.compile(r"^\s*(\S+): (\w[\w ]*)$", re.MULTILINE)
 
@@ -104,8 +108,15 @@ def mutate(module: str) -> Counter[str]:
     statuses = Counter(status for _, status in STATUS.findall(results))
     survivors = [name for name, status in STATUS.findall(results) if status != "killed"]
     report = SCRATCH / f"{work.name}.survivors.txt"
+    # One mutmut start per diff: past a few dozen, the names alone (see a diff
+    # with `mutmut show NAME` in the module's scratch directory).
     report.write_text(
-        "".join(f"{mutmut(work, 'show', name)}\n" for name in survivors),
+        "".join(
+            f"{mutmut(work, 'show', name)}\n"
+            if len(survivors) <= MAX_DIFFS
+            else f"{name}\n"
+            for name in survivors
+        ),
         encoding="utf-8",
     )
     return statuses
