@@ -44,10 +44,13 @@ MODULES: Final[dict[str, list[str]]] = {
         "tests/components/mtgox/test_event.py",
         "tests/components/mtgox/test_coordinator.py",
     ],
-    # The sandbox: auth, and the ledger and matching (in exchange.py until the
-    # engine is split into modules; list the new ones here then).
+    # The sandbox: auth, the ledger and the matching.
     "mtgox_sandbox/auth.py": ["tests/sandbox/test_auth.py"],
-    "mtgox_sandbox/exchange.py": [
+    "mtgox_sandbox/engine/ledger.py": [
+        "tests/sandbox/test_exchange.py",
+        "tests/sandbox/test_conservation.py",
+    ],
+    "mtgox_sandbox/engine/matching.py": [
         "tests/sandbox/test_exchange.py",
         "tests/sandbox/test_conservation.py",
     ],

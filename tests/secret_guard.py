@@ -40,7 +40,7 @@ from multidict import CIMultiDict
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable
 
-    from mtgox_sandbox.testing import Sandbox
+    from mtgox_sandbox.runner import Sandbox
 
 WINDOW: Final = 32
 """Length of the pieces of an encoded secret that are looked for."""

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from mtgox_sandbox.faults import FaultKind
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.runner import Sandbox
 
 from .helpers import FORM, Caller, Reply, fresh_nonce, rest_sign
 

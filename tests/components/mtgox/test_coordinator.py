@@ -23,7 +23,7 @@ from custom_components.mtgox.coordinator import (
     _api_error_message,
 )
 from mtgox_sandbox.faults import FaultKind
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.runner import Sandbox
 
 from . import (
     FLOOR,

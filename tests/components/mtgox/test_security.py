@@ -51,8 +51,8 @@ from custom_components.mtgox.const import CONF_API_SECRET, CONF_API_VERSION, DOM
 from custom_components.mtgox.coordinator import MtGoxConfigEntry
 from custom_components.mtgox.services import ATTR_CONFIG_ENTRY_ID, SERVICE_PLACE_ORDER
 from mtgox_sandbox.faults import FaultKind
+from mtgox_sandbox.runner import Sandbox, running_sandbox
 from mtgox_sandbox.server import SandboxServer
-from mtgox_sandbox.testing import Sandbox, running_sandbox
 from tests.secret_guard import Credentials, LoggedLine, decoded_secret, find_leaks
 
 from . import LIMIT_BUY

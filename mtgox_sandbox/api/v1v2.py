@@ -45,8 +45,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from . import money, shapes
-from .endpoints import (
+from mtgox_sandbox import money
+from mtgox_sandbox.engine.models import (
+    BASE,
+    BTC_MULTIPLIER,
+    MICROSECONDS,
+)
+
+from . import shapes
+from .common import (
     ApiError,
     CallContext,
     Endpoint,
@@ -54,7 +61,6 @@ from .endpoints import (
     invalid_call,
     invalid_parameter,
 )
-from .exchange import BASE, BTC_MULTIPLIER, MICROSECONDS
 
 DEPTH_FILTER_PERCENT: Final = 10
 IDKEY_LIFETIME_US: Final = 24 * 3600 * MICROSECONDS
