@@ -19,6 +19,7 @@ nothing here waits for a client.
 """
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Callable
 from typing import Any, Final
@@ -42,6 +43,8 @@ from .channels import LAG_CHANNEL, TRADE_CHANNEL, channel_uuid, list_public
 from .session import Connection, encode
 from .socketio import socketio_routes
 from .websocket import Handler, websocket_routes
+
+_LOGGER = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES: Final = 16 * 1024
 """Largest frame read from a client; a signed order is well under 1 KiB."""
@@ -151,6 +154,15 @@ class StreamHub:
     # The feed ---------------------------------------------------------------------------
 
     def on_event(self, event: Event) -> None:
+        """Turn one engine event into messages; never let a failure reach the engine."""
+        try:
+            self._route(event)
+        except Exception:
+            # The engine is mid-call: a streaming bug must cost a message, not
+            # the order being placed.
+            _LOGGER.exception("Streaming message for %s failed", type(event).__name__)
+
+    def _route(self, event: Event) -> None:
         """Turn one engine event into messages for whoever subscribed."""
         match event:
             case TradeEvent(trade=trade, parties=parties):

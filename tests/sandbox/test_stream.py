@@ -282,3 +282,20 @@ async def _read_until_closed(client: StreamClient) -> bool:
         message = await client.ws.receive(5)
         if message.type in CLOSING:
             return True
+
+
+async def test_a_failing_message_never_reaches_the_engine(
+    sandbox: Sandbox, transport: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with connect(sandbox, transport, "Channel=depth.BTCUSD/trade.BTC") as c:
+        await c.answers(2)
+
+        def broken(*_: Any) -> Any:
+            raise RuntimeError("broken message")
+
+        monkeypatch.setattr("mtgox_sandbox.stream.messages.depth_payload", broken)
+        order = sandbox.exchange.place_order(
+            sandbox.account, "BTCUSD", "bid", 1_000_000, None
+        )
+        assert order.status == "completed"
+        assert (await c.receive())["private"] == "trade"

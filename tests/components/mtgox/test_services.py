@@ -574,6 +574,9 @@ async def test_cancel_order(
     }
     assert open_sandbox_orders(sandbox) == []
     assert sandbox.counters["1:order/cancel"] == 1
+    await run_requested_refresh(hass)
+    assert coordinator.data.orders == ()
+    assert coordinator.data.account.wallets["EUR"].open_orders == 0
 
 
 async def test_cancel_unknown_order(
