@@ -31,8 +31,8 @@ from custom_components.mtgox.services import (
     SERVICE_PLACE_ORDER,
 )
 from mtgox_sandbox.faults import FaultKind
+from mtgox_sandbox.runner import Sandbox
 from mtgox_sandbox.server import SERVER_ERROR
-from mtgox_sandbox.testing import Sandbox
 
 from . import (
     LIMIT_BUY,
@@ -539,12 +539,21 @@ async def test_cancel_order(
     placed = await place_order(
         hass, init_integration, **{**LIMIT_BUY, "pair": "BTCEUR"}
     )
+    # The refresh the placing asked for, so that the cancel's own is the only
+    # one pending below.
+    await run_requested_refresh(hass)
+    coordinator = init_integration.runtime_data.coordinator
+    assert [order.oid for order in coordinator.data.orders] == [placed["order_id"]]
+    assert coordinator.data.account.wallets["EUR"].open_orders > 0
 
     response = await cancel_order(hass, init_integration, placed["order_id"])
 
     assert response is None
     assert open_sandbox_orders(sandbox) == []
     assert sandbox.counters["1:order/cancel"] == 1
+    await run_requested_refresh(hass)
+    assert coordinator.data.orders == ()
+    assert coordinator.data.account.wallets["EUR"].open_orders == 0
 
 
 async def test_cancel_unknown_order(
