@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import binascii
-from base64 import b64decode
 from decimal import Decimal
-from ipaddress import ip_address
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import (
@@ -16,8 +13,7 @@ from homeassistant.config_entries import (
     OptionsFlow,
 )
 from homeassistant.const import CONF_API_KEY, CONF_URL
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.core import callback
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -30,26 +26,13 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-from yarl import URL
-
-# Home Assistant 2026.9+ validates forms with probatio and type checkers see the
-# real voluptuous installed beside it, whose Schema its flow methods refuse.
-try:
-    import probatio as vol  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # pragma: no cover - up to 2026.8 (run by the 2025.4 leg only)
-    import voluptuous as vol  # type: ignore[no-redef,unused-ignore]
 
 from .api import (
-    AccountInfo,
-    ApiVersion,
-    MtGoxAuthenticationError,
-    MtGoxClient,
     MtGoxConnectionError,
     MtGoxError,
     MtGoxRateLimitError,
-    MtGoxResponseError,
-    NonceSource,
 )
+from .compat import flow_vol as vol
 from .const import (
     API_VERSIONS,
     BITCOIN,
@@ -66,12 +49,17 @@ from .const import (
     DEFAULT_URL,
     DEFAULT_VALUATION_CURRENCY,
     DOMAIN,
-    LOGGER,
     MIN_ORDER_AMOUNT,
     MIN_UPDATE_INTERVAL,
     QUOTE_CURRENCIES,
 )
-from .nonce import NonceStore
+from .form_input import (
+    InvalidInputError,
+    async_read_account,
+    async_read_entry_account,
+    client_for,
+    normalize,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -167,123 +155,6 @@ DEFAULT_OPTIONS: Mapping[str, Any] = {
 }
 
 
-class InvalidInputError(Exception):
-    """A form value the flow cannot accept, with the field to show it on."""
-
-    def __init__(
-        self, field: str, error: str, placeholders: Mapping[str, str] | None = None
-    ) -> None:
-        """Remember where to show which error, and what to fill in its text."""
-        super().__init__(error)
-        self.field = field
-        self.error = error
-        self.placeholders = placeholders or {}
-
-
-def _client(
-    hass: HomeAssistant,
-    data: Mapping[str, Any],
-    nonce_source: NonceSource | None = None,
-) -> MtGoxClient:
-    """Create a client for the connection data of a form or an entry."""
-    return MtGoxClient(
-        async_get_clientsession(hass),
-        base_url=data[CONF_URL],
-        api_key=data[CONF_API_KEY],
-        api_secret=data[CONF_API_SECRET],
-        api_version=ApiVersion(data[CONF_API_VERSION]),
-        nonce_source=nonce_source,
-    )
-
-
-async def _async_read_entry_account(
-    hass: HomeAssistant, entry: MtGoxConfigEntry, data: Mapping[str, Any]
-) -> AccountInfo:
-    """Read the account with the entry's nonces, so that they keep increasing.
-
-    A loaded entry's source is shared with its running client (whose lock keeps
-    the nonces in order); otherwise the stored mark is loaded and written back
-    at once, for the setup that follows.
-    """
-    if entry.state is ConfigEntryState.LOADED:
-        source = entry.runtime_data.nonce_store.source
-        return await _async_read_account(hass, data, source)
-    nonce_store = await NonceStore.async_load(hass, entry.entry_id)
-    try:
-        return await _async_read_account(hass, data, nonce_store.source)
-    finally:
-        await nonce_store.async_flush()
-
-
-def _normalize(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Check the connection fields and bring them to their stored form."""
-    data = dict(user_input)
-    if CONF_URL in data:
-        data[CONF_URL] = _checked_url(data[CONF_URL])
-    if CONF_API_VERSION in data:
-        data[CONF_API_VERSION] = int(data[CONF_API_VERSION])
-    if CONF_API_SECRET in data:
-        data[CONF_API_KEY] = data[CONF_API_KEY].strip()
-        data[CONF_API_SECRET] = data[CONF_API_SECRET].strip()
-        if not _is_base64(data[CONF_API_SECRET]):
-            raise InvalidInputError(CONF_API_SECRET, "invalid_secret")
-    return data
-
-
-def _is_base64(secret: str) -> bool:
-    """Tell whether a secret is the base64 text Mt.Gox hands out."""
-    try:
-        return bool(b64decode(secret, validate=True))
-    except binascii.Error:
-        return False
-
-
-def _checked_url(url: str) -> str:
-    """Return the API base URL with a trailing slash, if it is safe to use.
-
-    Keys and signatures must not cross the network in clear text: plain http
-    is only allowed to loopback or private addresses (a sandbox or a proxy).
-    """
-    try:
-        parsed = URL(url.strip())
-    except (TypeError, ValueError) as err:
-        raise InvalidInputError(CONF_URL, "invalid_url") from err
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise InvalidInputError(CONF_URL, "invalid_url")
-    if parsed.scheme == "http" and not _is_local(parsed.host):
-        raise InvalidInputError(CONF_URL, "insecure_url")
-    text = str(parsed)
-    return text if text.endswith("/") else f"{text}/"
-
-
-def _is_local(host: str) -> bool:
-    """Tell whether a host is loopback or private, without resolving names."""
-    if host == "localhost":
-        return True
-    try:
-        address = ip_address(host)
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_private
-
-
-async def _async_read_account(
-    hass: HomeAssistant,
-    data: Mapping[str, Any],
-    nonce_source: NonceSource | None = None,
-) -> AccountInfo:
-    """Read the account the connection data opens, or say which field is wrong."""
-    try:
-        return await _client(hass, data, nonce_source).account_info()
-    except MtGoxAuthenticationError as err:
-        raise InvalidInputError("base", "invalid_auth") from err
-    except (MtGoxConnectionError, MtGoxResponseError, MtGoxRateLimitError) as err:
-        raise InvalidInputError("base", "cannot_connect") from err
-    except Exception as err:
-        LOGGER.exception("Unexpected error reading the Mt.Gox account")
-        raise InvalidInputError("base", "unknown") from err
-
-
 def _exact_text(number: float) -> str:
     """Write a form's number as the shortest exact decimal: 0.1 as "0.1", 2.0 as "2"."""
     return format(Decimal(str(number)).normalize(), "f")
@@ -317,8 +188,8 @@ class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
-                data = _normalize(user_input)
-                account = await _async_read_account(self.hass, data)
+                data = normalize(user_input)
+                account = await async_read_account(self.hass, data)
             except InvalidInputError as err:
                 errors[err.field] = err.error
             else:
@@ -352,8 +223,8 @@ class MtGoxConfigFlow(ConfigFlow, domain=DOMAIN):
         is returned so the form is shown again.
         """
         try:
-            updates = _normalize(user_input)
-            account = await _async_read_entry_account(
+            updates = normalize(user_input)
+            account = await async_read_entry_account(
                 self.hass, entry, {**entry.data, **updates}
             )
         except InvalidInputError as err:
@@ -478,7 +349,7 @@ class MtGoxOptionsFlow(OptionsFlow):
         client = (
             entry.runtime_data.client
             if entry.state is ConfigEntryState.LOADED
-            else _client(self.hass, entry.data)
+            else client_for(self.hass, entry.data)
         )
         unsupported: list[str] = []
         for pair in new_pairs:

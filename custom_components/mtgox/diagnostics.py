@@ -50,8 +50,6 @@ def _plain(value: Any) -> Any:
         return sorted(value)
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    if isinstance(value, datetime):
-        return value.isoformat()
+    if isinstance(value, Decimal | datetime):
+        return value.isoformat() if isinstance(value, datetime) else f"{value:f}"
     return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -29,6 +30,30 @@ class MtGoxEntity(CoordinatorEntity[MtGoxDataUpdateCoordinator]):
         super().__init__(coordinator)
         self.account_id = coordinator.data.account.account_id
         self._attr_unique_id = f"{self.account_id}_{key}"
+        self._written: tuple[bool, object] | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Remember what Home Assistant writes once the entity is added."""
+        await super().async_added_to_hass()
+        self._written = self._shown()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when what the entity shows changed.
+
+        Most figures (wallets, fee, volume) stay the same from one refresh to
+        the next, and rewriting an unchanged state costs the event loop for
+        nothing. An entity's attributes are fixed at creation.
+        """
+        if (shown := self._shown()) != self._written:
+            self._written = shown
+            super()._handle_coordinator_update()
+
+    def _shown(self) -> tuple[bool, object]:
+        """Return what the state shows: availability and, for a sensor, its value."""
+        if not self.available:
+            return (False, None)
+        return (True, getattr(self, "native_value", None))
 
     def _device_info(self, identifier: tuple[str, str]) -> DeviceInfo:
         """Describe the service device common to every entity of the account."""

@@ -13,16 +13,15 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.components.event import EventEntity
 from homeassistant.core import HomeAssistant, callback
 
-from .api.money import format_amount
-from .const import BITCOIN
-from .coordinator import ORDER_CANCELLED, ORDER_FILLED, MtGoxData
 from .entity import MtGoxAccountEntity
-from .services import SIDE_NAMES
+from .helpers import order_data
+from .orders import ORDER_CANCELLED, ORDER_FILLED
 
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import MtGoxConfigEntry, MtGoxDataUpdateCoordinator, OrderUpdate
+    from .coordinator import MtGoxConfigEntry, MtGoxData, MtGoxDataUpdateCoordinator
+    from .orders import OrderUpdate
 
 # The event entity reads what the coordinator found; it never calls the exchange.
 PARALLEL_UPDATES = 0
@@ -39,18 +38,9 @@ async def async_setup_entry(
 
 def order_event_attributes(update: OrderUpdate) -> dict[str, Any]:
     """Describe a filled or cancelled order as the event's attributes."""
-    order = update.order
-    return {
-        "order_id": order.oid,
-        "pair": order.pair,
-        "side": SIDE_NAMES[order.side],
-        "amount": format_amount(update.amount, BITCOIN),
-        "filled_amount": format_amount(update.filled_amount, BITCOIN),
-        "price": (
-            None if order.price is None else format_amount(order.price, order.currency)
-        ),
-        "currency": order.currency,
-    }
+    return order_data(
+        update.order, amount=update.amount, filled_amount=update.filled_amount
+    )
 
 
 class MtGoxOrderEvent(MtGoxAccountEntity, EventEntity):

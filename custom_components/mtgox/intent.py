@@ -10,20 +10,20 @@ the default agent itself).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
 import voluptuous as vol
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import intent
 
+from .compat import vol_schema
 from .const import BITCOIN, DOMAIN
 
 if TYPE_CHECKING:
     from decimal import Decimal
 
     from homeassistant.core import HomeAssistant
-    from homeassistant.helpers.typing import VolSchemaType
 
     from .coordinator import MtGoxConfigEntry, MtGoxDataUpdateCoordinator
 
@@ -31,11 +31,7 @@ INTENT_GET_PRICE: Final = "MtGoxGetPrice"
 INTENT_GET_BALANCE: Final = "MtGoxGetBalance"
 SLOT_CURRENCY: Final = "currency"
 
-# Cast for the same reason as the actions' schemas: from Home Assistant 2026.9
-# voluptuous is probatio's stand-in at run time.
-CURRENCY_SLOT_SCHEMA: Final = cast(
-    "dict[Any, VolSchemaType]", {vol.Optional(SLOT_CURRENCY): cv.string}
-)
+CURRENCY_SLOT_SCHEMA: Final = {vol.Optional(SLOT_CURRENCY): vol_schema(cv.string)}
 
 
 async def async_setup_intents(hass: HomeAssistant) -> None:

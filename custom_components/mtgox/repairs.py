@@ -9,15 +9,7 @@ from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
-    # Home Assistant 2025.x types repair steps as FlowResult, 2026 as RepairsFlowResult.
-    try:
-        from homeassistant.components.repairs import (  # type: ignore[attr-defined,unused-ignore]
-            RepairsFlowResult,
-        )
-    except ImportError:
-        from homeassistant.data_entry_flow import (  # type: ignore[assignment,unused-ignore]
-            FlowResult as RepairsFlowResult,
-        )
+    from .compat import RepairsFlowResult
 
 
 class WithdrawRightRepairFlow(ConfirmRepairFlow):

@@ -11,10 +11,7 @@ USD), so that no float ever rounds a balance.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Final
 
 import voluptuous as vol
 from homeassistant.config_entries import ConfigEntryState
@@ -25,57 +22,37 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import (
-    HomeAssistantError,
-    ServiceValidationError,
-    Unauthorized,
-    UnknownUser,
-)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
 from .api import (
-    MtGoxApiError,
-    MtGoxAuthenticationError,
-    MtGoxConnectionError,
+    MtGoxAmountError,
     MtGoxError,
+    MtGoxOrderNotFoundError,
     MtGoxOrderPlacedError,
-    MtGoxOrderRejectedError,
     MtGoxOrderUnknownError,
-    MtGoxRateLimitError,
-    MtGoxResponseError,
-    Side,
 )
-from .api.money import decimal_places, format_amount
+from .api.money import format_amount, order_amount
+from .compat import ATTR_CONFIG_ENTRY_ID, admin_only, vol_schema
 from .const import BITCOIN, DOMAIN, LOGGER, MIN_ORDER_AMOUNT, RIGHT_TRADE
-from .coordinator import ORDER_NOT_FOUND
+from .helpers import SIDES, amount_error, order_data, translated_client_errors
 
 if TYPE_CHECKING:
-    from homeassistant.helpers.typing import VolSchemaType
-    from homeassistant.util.json import JsonObjectType
+    from decimal import Decimal
 
-    from .api import MtGoxClient, Order
+    from .api import MtGoxClient, Side
     from .coordinator import MtGoxConfigEntry, MtGoxDataUpdateCoordinator
 
 SERVICE_PLACE_ORDER: Final = "place_order"
 SERVICE_CANCEL_ORDER: Final = "cancel_order"
 SERVICE_GET_ORDERS: Final = "get_orders"
 
-# homeassistant.const of 2025.4 has no ATTR_CONFIG_ENTRY_ID.
-ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_SIDE: Final = "side"
 ATTR_AMOUNT: Final = "amount"
 ATTR_PRICE: Final = "price"
 ATTR_PAIR: Final = "pair"
 ATTR_ORDER_ID: Final = "order_id"
 
-SIDE_BUY: Final = "buy"
-SIDE_SELL: Final = "sell"
-SIDES: Final[dict[str, Side]] = {SIDE_BUY: Side.BID, SIDE_SELL: Side.ASK}
-SIDE_NAMES: Final[dict[Side, str]] = {side: name for name, side in SIDES.items()}
-
-BTC_DECIMALS: Final = decimal_places(BITCOIN)
-MAX_INTEGER_UNITS: Final = 2**63
-"""Bound of ``amount_int``/``price_int``: a signed 64-bit integer, like the nonce."""
 # How much of a placed order the exchange had filled when asked right after.
 STATUS_FILLED: Final = "filled"
 STATUS_PARTIALLY_FILLED: Final = "partially_filled"
@@ -99,8 +76,6 @@ CANCEL_ORDER_SCHEMA: Final = ENTRY_SCHEMA.extend(
     {vol.Required(ATTR_ORDER_ID): cv.string}
 )
 
-type ServiceHandler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]
-
 
 def _loaded_entry(hass: HomeAssistant, entry_id: str) -> MtGoxConfigEntry:
     """Return the loaded Mt.Gox config entry ``entry_id``, or refuse the call."""
@@ -121,110 +96,12 @@ def _loaded_entry(hass: HomeAssistant, entry_id: str) -> MtGoxConfigEntry:
     return loaded_entry
 
 
-def _fraction_digits(number: Decimal) -> int:
-    """Return how many decimals a finite number needs ("1.50" needs one)."""
-    _, digits, exponent = number.as_tuple()
-    trailing_zeros = len(digits) - len(bytes(digits).rstrip(b"\0"))
-    # Only NaN and the infinities have a letter for an exponent.
-    return max(0, -cast("int", exponent) - trailing_zeros)
-
-
-def _positive_decimal(field: str, text: str, max_decimals: int) -> Decimal:
-    """Parse ``text`` as a positive number with at most ``max_decimals`` decimals.
-
-    It must also fit the API's 64-bit integer units (``amount_int``,
-    ``price_int``), which bounds the work a huge exponent could cause.
-    """
+def _requested_number(call: ServiceCall, field: str, currency: str) -> Decimal:
+    """Return an action's amount or price, if the exchange can take it."""
     try:
-        number = Decimal(text)
-    except InvalidOperation:
-        number = Decimal("NaN")
-    placeholders = {"field": field, "value": text}
-    if not number.is_finite():
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_number",
-            translation_placeholders=placeholders,
-        )
-    if number <= 0:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="not_positive",
-            translation_placeholders=placeholders,
-        )
-    if number >= Decimal(MAX_INTEGER_UNITS).scaleb(-max_decimals):
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="number_too_large",
-            translation_placeholders=placeholders,
-        )
-    if _fraction_digits(number) > max_decimals:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="too_many_decimals",
-            translation_placeholders={**placeholders, "decimals": str(max_decimals)},
-        )
-    return number
-
-
-@asynccontextmanager
-async def _translated_client_errors() -> AsyncIterator[None]:
-    """Turn the client's errors into translated Home Assistant errors."""
-    try:
-        yield
-    except MtGoxOrderRejectedError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="order_rejected",
-            translation_placeholders={"message": err.message},
-        ) from err
-    except MtGoxAuthenticationError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="action_authentication_failed",
-            translation_placeholders={"message": err.message},
-        ) from err
-    except MtGoxApiError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="action_api_error",
-            translation_placeholders={"message": err.message},
-        ) from err
-    except MtGoxRateLimitError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="action_rate_limited",
-            translation_placeholders={"error": str(err)},
-        ) from err
-    except MtGoxConnectionError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="action_cannot_connect",
-            translation_placeholders={"error": str(err)},
-        ) from err
-    except MtGoxResponseError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="action_invalid_response",
-            translation_placeholders={"error": str(err)},
-        ) from err
-
-
-def _order_data(order: Order) -> JsonObjectType:
-    """Describe an open order for response data."""
-    return {
-        "order_id": order.oid,
-        "pair": order.pair,
-        "side": SIDE_NAMES[order.side],
-        "amount": format_amount(order.amount, BITCOIN),
-        "effective_amount": format_amount(order.effective_amount, BITCOIN),
-        "price": (
-            None if order.price is None else format_amount(order.price, order.currency)
-        ),
-        "currency": order.currency,
-        "status": order.status,
-        "date": order.date.isoformat(),
-    }
+        return order_amount(call.data[field], currency)
+    except MtGoxAmountError as err:
+        raise amount_error(err, field) from err
 
 
 def _requested_pair(call: ServiceCall, coordinator: MtGoxDataUpdateCoordinator) -> str:
@@ -247,7 +124,7 @@ def _requested_amount(
     call: ServiceCall, coordinator: MtGoxDataUpdateCoordinator
 ) -> Decimal:
     """Return the BTC amount, between the exchange's minimum and the set maximum."""
-    amount = _positive_decimal(ATTR_AMOUNT, call.data[ATTR_AMOUNT], BTC_DECIMALS)
+    amount = _requested_number(call, ATTR_AMOUNT, BITCOIN)
     if amount < MIN_ORDER_AMOUNT:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -301,7 +178,7 @@ async def _async_place_order(call: ServiceCall) -> ServiceResponse:
     price = (
         None
         if ATTR_PRICE not in call.data
-        else _positive_decimal(ATTR_PRICE, call.data[ATTR_PRICE], decimal_places(quote))
+        else _requested_number(call, ATTR_PRICE, quote)
     )
     if RIGHT_TRADE not in coordinator.data.account.rights:
         raise ServiceValidationError(
@@ -313,10 +190,10 @@ async def _async_place_order(call: ServiceCall) -> ServiceResponse:
     side = SIDES[side_name]
     client = entry.runtime_data.client
     order_id: str | None
-    async with _translated_client_errors():
+    async with translated_client_errors():
         try:
             order_id = await client.add_order(pair, side, amount, price)
-            coordinator.remember_placed_order(order_id, pair, side)
+            coordinator.orders.remember_placed(order_id, pair, side)
         except MtGoxOrderPlacedError:
             # API v0: placed, but the reply did not say which order it is.
             order_id = None
@@ -367,21 +244,16 @@ async def _async_cancel_order(call: ServiceCall) -> ServiceResponse:
     order_id: str = call.data[ATTR_ORDER_ID].strip()
     coordinator = entry.runtime_data.coordinator
     pair, side = _pair_and_side_of(coordinator, order_id)
-    try:
-        async with _translated_client_errors():
+    async with translated_client_errors():
+        try:
             await entry.runtime_data.client.cancel_order(pair, order_id, side)
-    except HomeAssistantError as err:
-        if (
-            isinstance(cause := err.__cause__, MtGoxApiError)
-            and cause.message.casefold() == ORDER_NOT_FOUND.casefold()
-        ):
+        except MtGoxOrderNotFoundError as err:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="order_not_found",
                 translation_placeholders={"order_id": order_id},
-            ) from cause
-        raise
-    coordinator.placed_orders.pop(order_id, None)
+            ) from err
+    coordinator.orders.placed.pop(order_id, None)
     await coordinator.async_request_refresh()
     return None
 
@@ -393,65 +265,47 @@ def _pair_and_side_of(
     for order in coordinator.data.orders:
         if order.oid == order_id:
             return order.pair, order.side
-    if order_id in coordinator.placed_orders:
-        return coordinator.placed_orders[order_id]
+    if order_id in coordinator.orders.placed:
+        return coordinator.orders.placed[order_id]
     return coordinator.pairs[0], None
 
 
 async def _async_get_orders(call: ServiceCall) -> ServiceResponse:
     """Return the account's open orders, as the exchange lists them."""
     entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
-    async with _translated_client_errors():
+    async with translated_client_errors():
         open_orders = await entry.runtime_data.client.open_orders()
-    return {"orders": [_order_data(order) for order in open_orders]}
-
-
-def _admin_only(hass: HomeAssistant, handler: ServiceHandler) -> ServiceHandler:
-    """Refuse ``handler`` to anyone but an administrator.
-
-    What ``async_register_admin_service`` does, for actions that return data:
-    it takes no ``supports_response`` before Home Assistant 2025.5.  Calls
-    without a user (automations, scripts) run as the system.
-    """
-
-    async def admin_handler(call: ServiceCall) -> ServiceResponse:
-        """Check the caller, then run the action."""
-        if call.context.user_id:
-            user = await hass.auth.async_get_user(call.context.user_id)
-            if user is None:
-                raise UnknownUser(context=call.context)
-            if not user.is_admin:
-                raise Unauthorized(context=call.context)
-        return await handler(call)
-
-    return admin_handler
+    return {
+        "orders": [
+            order_data(
+                order, amount=order.amount, effective_amount=order.effective_amount
+            )
+            | {"status": order.status, "date": order.date.isoformat()}
+            for order in open_orders
+        ]
+    }
 
 
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
-    """Register the order actions, once for every Mt.Gox config entry.
-
-    The schemas are cast because from Home Assistant 2026.9 on ``voluptuous``
-    is probatio's stand-in at run time, while type checkers still see the real
-    voluptuous package installed beside it.
-    """
+    """Register the order actions, once for every Mt.Gox config entry."""
     hass.services.async_register(
         DOMAIN,
         SERVICE_PLACE_ORDER,
-        _admin_only(hass, _async_place_order),
-        schema=cast("VolSchemaType", PLACE_ORDER_SCHEMA),
+        admin_only(hass, _async_place_order),
+        schema=vol_schema(PLACE_ORDER_SCHEMA),
         supports_response=SupportsResponse.OPTIONAL,
     )
     hass.services.async_register(
         DOMAIN,
         SERVICE_CANCEL_ORDER,
-        _admin_only(hass, _async_cancel_order),
-        schema=cast("VolSchemaType", CANCEL_ORDER_SCHEMA),
+        admin_only(hass, _async_cancel_order),
+        schema=vol_schema(CANCEL_ORDER_SCHEMA),
     )
     hass.services.async_register(
         DOMAIN,
         SERVICE_GET_ORDERS,
-        _admin_only(hass, _async_get_orders),
-        schema=cast("VolSchemaType", ENTRY_SCHEMA),
+        admin_only(hass, _async_get_orders),
+        schema=vol_schema(ENTRY_SCHEMA),
         supports_response=SupportsResponse.ONLY,
     )

@@ -125,29 +125,6 @@ async def test_ticker_matches_the_engine(
 
 
 @ALL_VERSIONS
-async def test_currency(
-    sandbox: Sandbox, session: aiohttp.ClientSession, version: ApiVersion
-) -> None:
-    client = make_client(sandbox, session, version)
-
-    jpy = await client.currency("JPY")
-    usd = await client.currency("USD")
-
-    assert (jpy.currency, jpy.decimals) == ("JPY", 3)
-    assert (usd.currency, usd.symbol, usd.decimals) == ("USD", "$", 5)
-
-
-@ALL_VERSIONS
-async def test_unknown_currency_is_an_api_error(
-    sandbox: Sandbox, session: aiohttp.ClientSession, version: ApiVersion
-) -> None:
-    client = make_client(sandbox, session, version)
-
-    with pytest.raises(MtGoxApiError, match="currency"):
-        await client.currency("XYZ")
-
-
-@ALL_VERSIONS
 async def test_account_info_matches_the_engine(
     sandbox: Sandbox, session: aiohttp.ClientSession, version: ApiVersion
 ) -> None:
@@ -258,7 +235,7 @@ async def test_public_calls_use_no_nonce(
     client = make_client(sandbox, session, ApiVersion.V2, nonce_source=nonces)
 
     await client.ticker("BTCEUR")
-    await client.currency("EUR")
+    await client.ticker("BTCUSD")
 
     assert nonces.high_water == 0
     assert sandbox.account.nonce_high_water == 0
@@ -373,8 +350,6 @@ async def test_malformed_arguments_are_refused_before_sending(
 ) -> None:
     client = make_client(sandbox, session, ApiVersion.V0)
 
-    with pytest.raises(ValueError, match="currency code"):
-        await client.currency("usd")
     with pytest.raises(ValueError, match="v0 only trades BTC"):
         await client.ticker("LTCUSD")
     with pytest.raises(ValueError, match="v0 only trades BTC"):

@@ -8,11 +8,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custom_components.mtgox.api import Money, MtGoxResponseError, parse_money
+from custom_components.mtgox.api import (
+    AmountProblem,
+    Money,
+    MtGoxAmountError,
+    MtGoxResponseError,
+    parse_money,
+)
 from custom_components.mtgox.api.money import (
     format_amount,
     from_int_units,
     multiplier,
+    order_amount,
+    order_units,
     to_int_units,
 )
 
@@ -173,3 +181,52 @@ def test_to_int_units_refuses_floats() -> None:
 )
 def test_units_round_trip_exactly(units: int, currency: str) -> None:
     assert to_int_units(from_int_units(units, currency), currency) == units
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "amount"),
+    [
+        ("0.5", "BTC", Decimal("0.5")),
+        (" 1.50 ", "USD", Decimal("1.50")),
+        ("0.00000001", "BTC", Decimal("0.00000001")),
+        ("1E+3", "JPY", Decimal(1000)),
+        (Decimal("92233720368.54775807"), "BTC", Decimal("92233720368.54775807")),
+    ],
+)
+def test_order_amount_accepts_what_the_exchange_takes(
+    value: str | Decimal, currency: str, amount: Decimal
+) -> None:
+    assert order_amount(value, currency) == amount
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "problem"),
+    [
+        ("abc", "BTC", AmountProblem.NOT_A_NUMBER),
+        ("NaN", "BTC", AmountProblem.NOT_A_NUMBER),
+        ("-Infinity", "USD", AmountProblem.NOT_A_NUMBER),
+        (True, "BTC", AmountProblem.NOT_A_NUMBER),
+        ("0", "BTC", AmountProblem.NOT_POSITIVE),
+        ("-0.5", "USD", AmountProblem.NOT_POSITIVE),
+        ("92233720368.54775808", "BTC", AmountProblem.TOO_LARGE),
+        ("1e999999999", "USD", AmountProblem.TOO_LARGE),
+        ("0.123456789", "BTC", AmountProblem.TOO_MANY_DECIMALS),
+        ("1e-999999999", "USD", AmountProblem.TOO_MANY_DECIMALS),
+        ("100.0001", "JPY", AmountProblem.TOO_MANY_DECIMALS),
+    ],
+)
+def test_order_amount_says_which_rule_is_broken(
+    value: object, currency: str, problem: AmountProblem
+) -> None:
+    with pytest.raises(MtGoxAmountError) as caught:
+        order_amount(value, currency)  # type: ignore[arg-type]
+
+    assert caught.value.problem is problem
+    assert caught.value.currency == currency
+    assert isinstance(caught.value, ValueError)
+
+
+def test_order_units_are_the_checked_amount_in_integer_units() -> None:
+    assert order_units(Decimal("0.5"), "BTC") == 50_000_000
+    with pytest.raises(MtGoxAmountError, match="more than 3 decimal places"):
+        order_units(Decimal("0.0001"), "JPY")

@@ -23,7 +23,6 @@ from custom_components.mtgox.api.parsing import (
     decode_reply,
     load_json,
     parse_account_info,
-    parse_currency_info,
     parse_order_id,
     parse_order_result,
     parse_orders,
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
 
 from .test_parsing import (
     ACCOUNT,
-    CURRENCY_USD,
     ORDER_RESULT,
     V0_ORDERS_2011,
     V0_ORDERS_2013,
@@ -80,7 +78,6 @@ VERSIONS = st.sampled_from(list(ApiVersion))
 
 PARSERS: list[Callable[[object], object]] = [
     parse_account_info,
-    parse_currency_info,
     parse_order_result,
     *(lambda payload, v=version: parse_orders(v, payload) for version in ApiVersion),
     *(lambda payload, v=version: parse_order_id(v, payload) for version in ApiVersion),
@@ -92,7 +89,6 @@ PARSERS: list[Callable[[object], object]] = [
 RECORDED: dict[str, tuple[Callable[[object], object], object]] = {
     "account": (parse_account_info, load_json(ACCOUNT.encode())),
     "order result": (parse_order_result, load_json(ORDER_RESULT.encode())),
-    "currency": (parse_currency_info, load_json(CURRENCY_USD)),
     "v1 orders": (
         lambda payload: parse_orders(ApiVersion.V1, payload),
         load_json(V1_ORDERS.encode()),

@@ -6,6 +6,7 @@ and string-versus-number choices of replies recorded from the real exchange.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -17,13 +18,13 @@ import pytest
 
 from custom_components.mtgox.api import (
     ApiVersion,
-    CurrencyInfo,
     MtGoxApiError,
     MtGoxAuthenticationError,
     MtGoxConnectionError,
-    MtGoxError,
+    MtGoxOrderNotFoundError,
     MtGoxRateLimitError,
     MtGoxResponseError,
+    MtGoxStaleNonceError,
     Order,
     OrderTrade,
     Side,
@@ -33,7 +34,6 @@ from custom_components.mtgox.api.parsing import (
     decode_reply,
     load_json,
     parse_account_info,
-    parse_currency_info,
     parse_order_id,
     parse_order_result,
     parse_orders,
@@ -149,16 +149,53 @@ def test_a_login_error_token_is_an_authentication_error_whatever_the_status() ->
 
 @pytest.mark.parametrize("status", [200, 500, 503])
 def test_application_errors_are_read_from_any_status(status: int) -> None:
-    body = b'{"result":"error","error":"Order not found","token":"unknown_error"}'
+    body = b'{"result":"error","error":"Not available","token":"unknown_error"}'
 
     with pytest.raises(MtGoxApiError) as caught:
         decode_reply(V1, status, body)
 
     assert type(caught.value) is MtGoxApiError
     assert (caught.value.message, caught.value.token) == (
-        "Order not found",
+        "Not available",
         "unknown_error",
     )
+
+
+@pytest.mark.parametrize("version", list(ApiVersion))
+@pytest.mark.parametrize("message", ["Order not found", "order NOT found "])
+def test_an_unknown_order_is_its_own_error(version: ApiVersion, message: str) -> None:
+    body = json.dumps({"result": "error", "error": message}).encode()
+
+    with pytest.raises(MtGoxOrderNotFoundError) as caught:
+        decode_reply(version, 200, body)
+
+    assert caught.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("version", "body"),
+    [
+        (V1, b'{"result":"error","error":"x","token":"login_error_invalid_nonce"}'),
+        (V0, b'{"error":"Invalid nonce"}'),
+    ],
+)
+def test_a_stale_nonce_is_its_own_error(version: ApiVersion, body: bytes) -> None:
+    with pytest.raises(MtGoxStaleNonceError):
+        decode_reply(version, 403, body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"result":"error","error":"Invalid nonce","token":"login_error_invalid_key"}',
+        b'{"error":"Invalid signature"}',
+    ],
+)
+def test_other_login_errors_are_not_stale_nonces(body: bytes) -> None:
+    with pytest.raises(MtGoxAuthenticationError) as caught:
+        decode_reply(V0 if b"token" not in body else V1, 403, body)
+
+    assert not isinstance(caught.value, MtGoxStaleNonceError)
 
 
 def test_an_error_without_token() -> None:
@@ -282,6 +319,23 @@ def test_parse_retry_after_http_date_in_the_future() -> None:
 
     assert seconds is not None
     assert 80 < seconds <= 90
+
+
+@pytest.mark.parametrize(
+    "header", ["1e12", "100000000", "3601", "Fri, 31 Dec 9999 23:59:59 GMT"]
+)
+def test_a_long_retry_after_is_capped_at_an_hour_and_logged(
+    header: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert parse_retry_after(header) == 3600.0
+    assert "waiting 3600 s at most" in caplog.text
+
+
+def test_an_hour_of_retry_after_is_kept_silently(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert parse_retry_after("3600") == 3600.0
+    assert "at most" not in caplog.text
 
 
 # Tickers ------------------------------------------------------------------------
@@ -606,34 +660,6 @@ def test_dates_out_of_range_are_refused() -> None:
 
     with pytest.raises(MtGoxResponseError, match="out of range"):
         parse_orders(V1, load_json(body.encode()))
-
-
-# Currency -------------------------------------------------------------------------
-
-
-CURRENCY_USD = b'{"currency":"USD","name":"Dollar","symbol":"$","decimals":"5","display_decimals":"2","symbol_position":"before","virtual":"N","ticker_channel":"d5f06780","depth_channel":"24e67e0d"}'
-
-
-def test_currency_info() -> None:
-    assert parse_currency_info(load_json(CURRENCY_USD)) == CurrencyInfo(
-        currency="USD", name="Dollar", symbol="$", decimals=5, display_decimals=2
-    )
-
-
-@pytest.mark.parametrize(
-    "payload",
-    [
-        None,
-        [],
-        "USD",
-        {"currency": "USD", "name": "Dollar", "symbol": "$", "decimals": "five"},
-        {"currency": "USD", "name": "Dollar", "symbol": "$", "decimals": True},
-        {"currency": "", "name": "Dollar", "symbol": "$", "decimals": 5},
-    ],
-)
-def test_malformed_currency_info_is_refused(payload: object) -> None:
-    with pytest.raises(MtGoxError):
-        parse_currency_info(payload)
 
 
 def _with(document: str | bytes, *path: str | int, value: object) -> object:

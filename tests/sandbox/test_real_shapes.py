@@ -187,36 +187,52 @@ def check_shape(
         return [
             f"{path}: expected {'|'.join(sorted(allowed))}, got {kind} {actual!r:.80}"
         ]
-    problems: list[str] = []
     if isinstance(actual, dict) and "object" in shape.types:
-        if _matches(path, allow.maps):
-            values = functools.reduce(
-                merge_shapes, (sub for sub, _ in shape.keys.values()), Shape()
-            )
-            for key, value in actual.items():
-                problems += check_shape(value, values, allow, f"{path}.{key}")
-            return problems
-        for key, (sub, required) in shape.keys.items():
-            sub_path = f"{path}.{key}"
-            if key in actual:
-                problems += check_shape(actual[key], sub, allow, sub_path)
-            elif required and not _matches(sub_path, allow.missing):
-                problems.append(f"{sub_path}: missing (the recording has it)")
-        problems += [
-            f"{path}.{key}: unexpected key (not in the recording)"
-            for key in actual
-            if key not in shape.keys and not _matches(f"{path}.{key}", allow.extra)
-        ]
-    elif isinstance(actual, list) and "array" in shape.types:
-        item_path = f"{path}[*]"
-        if not actual and shape.longest and not _matches(path, allow.empty):
-            problems.append(
-                f"{path}: empty array, the recording has {shape.longest} "
-                "items (nothing to compare)"
-            )
-        if shape.items is not None:
-            for item in actual:
-                problems += check_shape(item, shape.items, allow, item_path)
+        return _check_object(actual, shape, allow, path)
+    if isinstance(actual, list) and "array" in shape.types:
+        return _check_array(actual, shape, allow, path)
+    return []
+
+
+def _check_object(
+    actual: dict[str, object], shape: Shape, allow: Allow, path: str
+) -> list[str]:
+    """check_shape for an object: a map of like values, or keys of their own."""
+    problems: list[str] = []
+    if _matches(path, allow.maps):
+        values = functools.reduce(
+            merge_shapes, (sub for sub, _ in shape.keys.values()), Shape()
+        )
+        for key, value in actual.items():
+            problems += check_shape(value, values, allow, f"{path}.{key}")
+        return problems
+    for key, (sub, required) in shape.keys.items():
+        sub_path = f"{path}.{key}"
+        if key in actual:
+            problems += check_shape(actual[key], sub, allow, sub_path)
+        elif required and not _matches(sub_path, allow.missing):
+            problems.append(f"{sub_path}: missing (the recording has it)")
+    problems += [
+        f"{path}.{key}: unexpected key (not in the recording)"
+        for key in actual
+        if key not in shape.keys and not _matches(f"{path}.{key}", allow.extra)
+    ]
+    return problems
+
+
+def _check_array(
+    actual: list[object], shape: Shape, allow: Allow, path: str
+) -> list[str]:
+    """check_shape for an array: every item against the recording's items."""
+    problems: list[str] = []
+    if not actual and shape.longest and not _matches(path, allow.empty):
+        problems.append(
+            f"{path}: empty array, the recording has {shape.longest} "
+            "items (nothing to compare)"
+        )
+    if shape.items is not None:
+        for item in actual:
+            problems += check_shape(item, shape.items, allow, f"{path}[*]")
     return problems
 
 
@@ -240,48 +256,49 @@ def check_currency_objects(body: object, *, exact: bool = True) -> list[str]:
     also carry exactly the currency's decimals (the real API sometimes printed
     more, for ``avg`` and ``vwap`` in 2012, so recordings are checked loosely).
     """
+    return [
+        problem
+        for path, value in _walk(body)
+        if isinstance(value, dict)
+        and {"value", "value_int", "currency"} <= value.keys()
+        for problem in _currency_object_problems(path, value, exact=exact)
+    ]
+
+
+def _currency_object_problems(
+    path: str, value: dict[str, object], *, exact: bool
+) -> list[str]:
+    """Return what is wrong with one currency object (see check_currency_objects)."""
+    if not value.keys() <= CURRENCY_OBJECT_KEYS or "display" not in value:
+        return [f"{path}: currency object keys {sorted(value)}"]
+    fields = {key: item for key, item in value.items() if isinstance(item, str)}
+    if len(fields) != len(value):
+        return [f"{path}: currency object fields must all be strings"]
+    code = fields["currency"]
+    if code not in MULTIPLIERS:
+        return [f"{path}.currency: unknown currency {code!r}"]
+    multiplier = MULTIPLIERS[code]
+    try:
+        number = Decimal(fields["value"])
+        value_int = int(fields["value_int"])
+    except (InvalidOperation, ValueError):
+        return [
+            f"{path}: value {fields['value']!r} / value_int {fields['value_int']!r}"
+        ]
+    scaled = number * multiplier
+    if not exact:
+        loose = f"{path}: value {fields['value']} x {multiplier} is not value_int {value_int}"
+        return [loose] if abs(scaled - value_int) > 1 else []
     problems: list[str] = []
-    for path, value in _walk(body):
-        if not (
-            isinstance(value, dict)
-            and {"value", "value_int", "currency"} <= value.keys()
-        ):
-            continue
-        if not value.keys() <= CURRENCY_OBJECT_KEYS or "display" not in value:
-            problems.append(f"{path}: currency object keys {sorted(value)}")
-            continue
-        if not all(isinstance(value[key], str) for key in value):
-            problems.append(f"{path}: currency object fields must all be strings")
-            continue
-        code = value["currency"]
-        if code not in MULTIPLIERS:
-            problems.append(f"{path}.currency: unknown currency {code!r}")
-            continue
-        multiplier = MULTIPLIERS[code]
-        try:
-            number = Decimal(value["value"])
-            value_int = int(value["value_int"])
-        except (InvalidOperation, ValueError):
-            problems.append(
-                f"{path}: value {value['value']!r} / value_int {value['value_int']!r}"
-            )
-            continue
-        scaled = number * multiplier
-        if exact:
-            decimals = len(str(multiplier)) - 1
-            places = value["value"].partition(".")[2]
-            if len(places) != decimals:
-                problems.append(
-                    f"{path}.value: {value['value']!r} should carry {decimals} decimals for {code}"
-                )
-            if scaled != value_int:
-                problems.append(
-                    f"{path}: value {value['value']} x {multiplier} != value_int {value_int}"
-                )
-        elif abs(scaled - value_int) > 1:
-            problems.append(
-                f"{path}: value {value['value']} x {multiplier} is not value_int {value_int}"
-            )
+    decimals = len(str(multiplier)) - 1
+    if len(fields["value"].partition(".")[2]) != decimals:
+        problems.append(
+            f"{path}.value: {fields['value']!r} should carry {decimals} decimals for {code}"
+        )
+    if scaled != value_int:
+        problems.append(
+            f"{path}: value {fields['value']} x {multiplier} != value_int {value_int}"
+        )
     return problems
 
 

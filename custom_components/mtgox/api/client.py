@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -14,35 +15,34 @@ from .errors import (
     MtGoxApiError,
     MtGoxAuthenticationError,
     MtGoxConnectionError,
-    MtGoxOrderPlacedError,
     MtGoxOrderRejectedError,
     MtGoxOrderUnknownError,
     MtGoxRateLimitError,
     MtGoxResponseError,
+    MtGoxStaleNonceError,
     MtGoxTimeoutError,
 )
 from .models import (
     AccountInfo,
     ApiVersion,
-    CurrencyInfo,
     Order,
     OrderResult,
     Side,
     Ticker,
 )
-from .money import to_int_units
+from .money import order_units
 from .nonce import NonceSource
 from .parsing import (
     decode_reply,
-    is_stale_nonce,
     parse_account_info,
-    parse_currency_info,
     parse_order_id,
     parse_order_result,
     parse_orders,
     parse_ticker,
 )
+from .reading import ACCEPT_ENCODING, MAX_REPLY_BYTES, read_bounded
 from .signing import decode_secret, encode_form, rest_sign, signed_message
+from .v0 import new_order_oid
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -51,10 +51,16 @@ _LOGGER = logging.getLogger(__name__)
 
 USER_AGENT = f"mtgox-home-assistant/0.1 aiohttp/{aiohttp.__version__}"
 _PAIR = re.compile(r"[A-Z]{6}")
-_CURRENCY = re.compile(r"[A-Z]{3}")
 _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 _V0_ITEM = "BTC"
 _V0_TYPES = {Side.ASK: "1", Side.BID: "2"}
+
+PARSE_IN_THREAD_BYTES = 16 * 1024
+"""Replies longer than this are parsed in a worker thread.
+
+Parsing costs about 0.1 ms per KiB (every number becomes a Decimal), so the
+event loop never waits more than about 2 ms for a reply parsed on it.
+"""
 
 type FormParams = Sequence[tuple[str, str]]
 
@@ -113,34 +119,22 @@ class MtGoxClient:
     async def ticker(self, pair: str) -> Ticker:
         """Return the ticker of a pair such as ``"BTCUSD"``."""
         item, currency = _split_pair(pair)
+        query: dict[str, str] | None
         match self._version:
             case ApiVersion.V0:
                 _require_v0_item(item)
-                payload = await self._get(
-                    ApiVersion.V0, "data/ticker.php", {"Currency": currency}
-                )
+                path, query = "data/ticker.php", {"Currency": currency}
             case ApiVersion.V1:
-                payload = await self._get(ApiVersion.V1, f"{pair}/ticker")
+                path, query = f"{pair}/ticker", None
             case ApiVersion.V2:
-                payload = await self._get(ApiVersion.V2, f"{pair}/money/ticker")
-        return parse_ticker(self._version, pair, payload)
-
-    async def currency(self, currency: str) -> CurrencyInfo:
-        """Return what the exchange knows of a currency; MtGoxApiError if none.
-
-        v0 had no such call; a v0 client asks the v1 endpoint of the same server.
-        """
-        if not _CURRENCY.fullmatch(currency):
-            raise ValueError(f"not a currency code: {currency!r}")
-        if self._version is ApiVersion.V2:
-            payload = await self._get(
-                ApiVersion.V2, "money/currency", {"currency": currency}
-            )
-        else:
-            payload = await self._get(
-                ApiVersion.V1, "generic/currency", {"currency": currency}
-            )
-        return parse_currency_info(payload)
+                path, query = f"{pair}/money/ticker", None
+        return await self._request(
+            "GET",
+            self._version,
+            path,
+            partial(parse_ticker, self._version, pair),
+            query=query,
+        )
 
     async def account_info(self) -> AccountInfo:
         """Return the account: rights, wallets, fee and monthly volume."""
@@ -149,7 +143,7 @@ class MtGoxClient:
             ApiVersion.V1: "generic/info",
             ApiVersion.V2: "money/info",
         }[self._version]
-        return parse_account_info(await self._post(self._version, path))
+        return await self._post(self._version, path, parse_account_info)
 
     async def open_orders(self) -> list[Order]:
         """Return the account's open orders on every pair."""
@@ -158,7 +152,9 @@ class MtGoxClient:
             ApiVersion.V1: "generic/orders",
             ApiVersion.V2: "money/orders",
         }[self._version]
-        return parse_orders(self._version, await self._post(self._version, path))
+        return await self._post(
+            self._version, path, partial(parse_orders, self._version)
+        )
 
     async def add_order(
         self, pair: str, side: Side, amount: Decimal, price: Decimal | None = None
@@ -167,7 +163,7 @@ class MtGoxClient:
 
         ``amount`` is in the item (BTC), ``price`` in the currency per item; both
         must be positive and fit the currency's integer units exactly, else
-        ValueError is raised before anything is sent. Raises
+        MtGoxAmountError (a ValueError) is raised before anything is sent. Raises
         MtGoxOrderRejectedError when the exchange refuses the order and
         MtGoxOrderUnknownError when the request may have reached the exchange but
         no usable reply came back.
@@ -179,8 +175,8 @@ class MtGoxClient:
         """
         item, currency = _split_pair(pair)
         side = Side(side)
-        amount_int = _positive_units(amount, item, "amount")
-        price_int = None if price is None else _positive_units(price, currency, "price")
+        amount_int = order_units(amount, item)
+        price_int = None if price is None else order_units(price, currency)
         params: list[tuple[str, str]]
         match self._version:
             case ApiVersion.V0:
@@ -206,17 +202,19 @@ class MtGoxClient:
             before = (
                 frozenset(
                     order.oid
-                    for order in parse_orders(
+                    for order in await self._post_locked(
                         ApiVersion.V0,
-                        await self._post_locked(ApiVersion.V0, "getOrders.php"),
+                        "getOrders.php",
+                        partial(parse_orders, ApiVersion.V0),
                     )
                 )
                 if self._version is ApiVersion.V0
                 else frozenset()
             )
             try:
-                payload = await self._post_locked(self._version, path, params)
-                oid = parse_order_id(self._version, payload)
+                payload, oid = await self._post_locked(
+                    self._version, path, self._with_order_id, params
+                )
             except MtGoxAuthenticationError:
                 raise
             except MtGoxApiError as err:
@@ -230,7 +228,7 @@ class MtGoxClient:
                 ) from err
         if oid is not None:
             return oid
-        return _new_v0_order(payload, before, pair, side, amount, price)
+        return new_order_oid(payload, before, pair, side, amount, price)
 
     async def cancel_order(self, pair: str, oid: str, side: Side | None = None) -> None:
         """Cancel an open order; MtGoxApiError if the exchange does not know it.
@@ -249,7 +247,7 @@ class MtGoxClient:
                 path = f"{pair}/order/cancel"
             case ApiVersion.V2:
                 path = f"{pair}/money/order/cancel"
-        await self._post(self._version, path, params)
+        await self._post(self._version, path, _ignore_payload, params)
 
     async def order_result(self, side: Side, oid: str) -> OrderResult:
         """Return how an order was filled.
@@ -258,43 +256,52 @@ class MtGoxClient:
         (same key, same signature scheme).
         """
         params = [("type", Side(side).value), ("order", oid)]
-        if self._version is ApiVersion.V2:
-            payload = await self._post(ApiVersion.V2, "money/order/result", params)
-        else:
-            payload = await self._post(ApiVersion.V1, "generic/order/result", params)
-        return parse_order_result(payload)
+        version = ApiVersion.V2 if self._version is ApiVersion.V2 else ApiVersion.V1
+        path = (
+            "money/order/result" if version is ApiVersion.V2 else "generic/order/result"
+        )
+        return await self._post(version, path, parse_order_result, params)
 
-    async def _get(
-        self, version: ApiVersion, path: str, query: Mapping[str, str] | None = None
-    ) -> object:
-        return await self._request("GET", version, path, query=query)
+    def _with_order_id(self, payload: object) -> tuple[object, str | None]:
+        return payload, parse_order_id(self._version, payload)
 
-    async def _post(
-        self, version: ApiVersion, path: str, params: FormParams = ()
-    ) -> object:
+    async def _post[T](
+        self,
+        version: ApiVersion,
+        path: str,
+        parse: Callable[[object], T],
+        params: FormParams = (),
+    ) -> T:
         # Holding the lock from nonce to reply keeps nonces arriving in order.
         async with self._nonces.lock:
-            return await self._post_locked(version, path, params)
+            return await self._post_locked(version, path, parse, params)
 
-    async def _post_locked(
-        self, version: ApiVersion, path: str, params: FormParams = ()
-    ) -> object:
+    async def _post_locked[T](
+        self,
+        version: ApiVersion,
+        path: str,
+        parse: Callable[[object], T],
+        params: FormParams = (),
+    ) -> T:
         """Send a signed POST; the caller holds the nonce lock."""
         try:
-            return await self._signed_post(version, path, params)
-        except MtGoxAuthenticationError as err:
-            if not is_stale_nonce(version, err):
-                raise
+            return await self._signed_post(version, path, parse, params)
+        except MtGoxStaleNonceError:
+            pass
         # Another client of this key used a higher nonce. The exchange judges
         # the login before acting, so a refused call did nothing and one
         # retry cannot act twice.
         _LOGGER.debug("Stale nonce on POST %d/%s, retrying once", version, path)
         self._nonces.skip_ahead()
-        return await self._signed_post(version, path, params)
+        return await self._signed_post(version, path, parse, params)
 
-    async def _signed_post(
-        self, version: ApiVersion, path: str, params: FormParams
-    ) -> object:
+    async def _signed_post[T](
+        self,
+        version: ApiVersion,
+        path: str,
+        parse: Callable[[object], T],
+        params: FormParams,
+    ) -> T:
         body = encode_form(self._nonces.issue(), params)
         headers = {
             "Content-Type": _FORM_CONTENT_TYPE,
@@ -302,19 +309,21 @@ class MtGoxClient:
             "Rest-Sign": rest_sign(self._secret, signed_message(version, path, body)),
         }
         return await self._request(
-            "POST", version, path, body=body.encode(), headers=headers
+            "POST", version, path, parse, body=body.encode(), headers=headers
         )
 
-    async def _request(
+    async def _request[T](
         self,
         method: str,
         version: ApiVersion,
         path: str,
+        parse: Callable[[object], T],
         *,
         query: Mapping[str, str] | None = None,
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> object:
+    ) -> T:
+        """Send one request; the timeout covers connecting, reading and parsing."""
         where = f"{method} {version:d}/{path}"
         loop = asyncio.get_running_loop()
         if (wait := self._blocked_until - loop.time()) > 0:
@@ -323,31 +332,39 @@ class MtGoxClient:
                 wait,
             )
         try:
-            async with (
-                asyncio.timeout(self._request_timeout),
-                self._session.request(
+            async with asyncio.timeout(self._request_timeout):
+                async with self._session.request(
                     method,
                     f"{self._base_url}{version:d}/{path}",
                     params=query,
                     data=body,
-                    headers={"User-Agent": USER_AGENT, **(headers or {})},
-                ) as response,
-            ):
-                content = await response.read()
+                    headers={
+                        "User-Agent": USER_AGENT,
+                        "Accept-Encoding": ACCEPT_ENCODING,
+                        **(headers or {}),
+                    },
+                    auto_decompress=False,
+                ) as response:
+                    content = await read_bounded(response, MAX_REPLY_BYTES)
+                _LOGGER.debug("%s -> HTTP %d", where, response.status)
+                reply = partial(
+                    _decode_and_parse,
+                    version,
+                    response.status,
+                    content,
+                    response.headers.get("Retry-After"),
+                    parse,
+                )
+                # A long reply is parsed off the event loop, which it would stall.
+                if len(content) > PARSE_IN_THREAD_BYTES:
+                    return await asyncio.to_thread(reply)
+                return reply()
         except TimeoutError as err:
             raise MtGoxTimeoutError(
-                f"{where}: no reply within {self._request_timeout:g} s"
+                f"{where}: no complete reply within {self._request_timeout:g} s"
             ) from err
         except aiohttp.ClientError as err:
             raise MtGoxConnectionError(f"{where}: {type(err).__name__}: {err}") from err
-        _LOGGER.debug("%s -> HTTP %d", where, response.status)
-        try:
-            return decode_reply(
-                version,
-                response.status,
-                content,
-                retry_after=response.headers.get("Retry-After"),
-            )
         except MtGoxRateLimitError as err:
             if err.retry_after:
                 self._blocked_until = max(
@@ -356,41 +373,18 @@ class MtGoxClient:
             raise
 
 
-def _new_v0_order(
-    payload: object,
-    before: frozenset[str],
-    pair: str,
-    side: Side,
-    amount: Decimal,
-    price: Decimal | None,
-) -> str:
-    """Return the oid of the order a v0 reply without ``oid`` lists as new.
+def _decode_and_parse[T](
+    version: ApiVersion,
+    status: int,
+    content: bytes,
+    retry_after: str | None,
+    parse: Callable[[object], T],
+) -> T:
+    return parse(decode_reply(version, status, content, retry_after=retry_after))
 
-    The new order is the listed one that was not open before; if several are
-    (the list read before may come from the exchange's 10 s cache), the one of
-    the side, amount and price just asked for. Raises MtGoxOrderPlacedError
-    when none or several remain: the order was placed all the same.
-    """
-    try:
-        listed = parse_orders(ApiVersion.V0, payload)
-    except MtGoxResponseError:
-        listed = []
-    new = [order for order in listed if order.oid not in before]
-    if len(new) > 1:
-        new = [
-            order
-            for order in new
-            if order.pair == pair
-            and order.side is side
-            and order.amount == amount
-            and (price is None or order.price == price)
-        ]
-    if len(new) == 1:
-        return new[0].oid
-    raise MtGoxOrderPlacedError(
-        f"{side.value} order on {pair} was placed, but the exchange's reply "
-        "does not say which open order it is"
-    )
+
+def _ignore_payload(_payload: object) -> None:
+    """Accept any successful reply: the call's outcome is that it succeeded."""
 
 
 def _split_pair(pair: str) -> tuple[str, str]:
@@ -402,10 +396,3 @@ def _split_pair(pair: str) -> tuple[str, str]:
 def _require_v0_item(item: str) -> None:
     if item != _V0_ITEM:
         raise ValueError(f"API v0 only trades {_V0_ITEM}, not {item}")
-
-
-def _positive_units(amount: Decimal, currency: str, what: str) -> int:
-    units = to_int_units(amount, currency)
-    if units <= 0:
-        raise ValueError(f"{what} must be positive, got {amount}")
-    return units

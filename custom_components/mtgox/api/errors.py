@@ -5,6 +5,8 @@ No message built here ever contains the API secret, a signature or a signed body
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 
 class MtGoxError(Exception):
     """Base class of every error the client raises."""
@@ -62,8 +64,23 @@ class MtGoxApiError(MtGoxError):
         return f"{self.message} [{self.token}]"
 
 
+class MtGoxOrderNotFoundError(MtGoxApiError):
+    """The exchange does not know the order (any more).
+
+    Raised by cancel_order for an order that is not open, and by order_result
+    for an order closed without a single fill, which the exchange forgets.
+    """
+
+
 class MtGoxAuthenticationError(MtGoxApiError):
     """The key, the signature or the nonce was refused, or a right is missing."""
+
+
+class MtGoxStaleNonceError(MtGoxAuthenticationError):
+    """The exchange refused the call only because its nonce was not above the last.
+
+    Another client of the same key used a higher nonce; the call did nothing.
+    """
 
 
 class MtGoxOrderRejectedError(MtGoxApiError):
@@ -88,3 +105,36 @@ class MtGoxOrderPlacedError(MtGoxError):
     it already filled, or several new orders look alike. The order exists or
     existed; never place it again because of this error.
     """
+
+
+class AmountProblem(StrEnum):
+    """Why an amount or price cannot be sent to the exchange."""
+
+    NOT_A_NUMBER = "not_a_number"
+    NOT_POSITIVE = "not_positive"
+    TOO_LARGE = "too_large"
+    TOO_MANY_DECIMALS = "too_many_decimals"
+
+
+class MtGoxAmountError(MtGoxError, ValueError):
+    """An amount or price the exchange cannot take; nothing was sent.
+
+    ``problem`` says why; ``decimals`` is how many decimal places the
+    currency's integer unit holds.
+    """
+
+    def __init__(
+        self, problem: AmountProblem, value: object, currency: str, decimals: int
+    ) -> None:
+        """Keep the problem, the refused value and its currency."""
+        rule = {
+            AmountProblem.NOT_A_NUMBER: "is not a finite number",
+            AmountProblem.NOT_POSITIVE: "must be positive",
+            AmountProblem.TOO_LARGE: "is beyond the API's 64-bit integer units",
+            AmountProblem.TOO_MANY_DECIMALS: f"has more than {decimals} decimal places",
+        }[problem]
+        super().__init__(f"{currency} amount {value!s:.40} {rule}")
+        self.problem = problem
+        self.value = value
+        self.currency = currency
+        self.decimals = decimals

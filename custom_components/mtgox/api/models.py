@@ -122,14 +122,3 @@ class OrderResult:
     total_amount: Decimal
     total_spent: Decimal
     average_cost: Decimal | None
-
-
-@dataclass(frozen=True)
-class CurrencyInfo:
-    """What the exchange says about one currency."""
-
-    currency: str
-    name: str
-    symbol: str
-    decimals: int
-    display_decimals: int

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import TYPE_CHECKING
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, cast
 
-from .errors import MtGoxResponseError
+from .errors import AmountProblem, MtGoxAmountError, MtGoxResponseError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -28,6 +28,9 @@ DECIMAL_PLACES: Mapping[str, int] = {
     "SEK": 3,
 }
 """Currencies whose ``*_int`` units differ from the default 1e5."""
+
+MAX_INTEGER_UNITS = 2**63
+"""Bound of ``amount_int`` and ``price_int``: the exchange's signed 64-bit integers."""
 
 _INTEGER = re.compile(r"-?[0-9]+")
 
@@ -84,6 +87,47 @@ def to_int_units(amount: Decimal, currency: str) -> int:
             f"{decimal_places(currency)} decimal places"
         )
     return units
+
+
+def order_amount(value: Decimal | str, currency: str) -> Decimal:
+    """Return ``value`` as an amount or price an order can carry in ``currency``.
+
+    It must be a finite positive number with no more decimals than the
+    currency's integer unit holds and below the API's 64-bit bound; otherwise
+    MtGoxAmountError says which rule it breaks. The checks run in that order so
+    that a huge exponent ("1e999999999") costs no work.
+    """
+    places = decimal_places(currency)
+
+    def refuse(problem: AmountProblem) -> MtGoxAmountError:
+        return MtGoxAmountError(problem, value, currency, places)
+
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(value.strip())
+    except (InvalidOperation, AttributeError):
+        raise refuse(AmountProblem.NOT_A_NUMBER) from None
+    if not amount.is_finite():
+        raise refuse(AmountProblem.NOT_A_NUMBER)
+    if amount <= 0:
+        raise refuse(AmountProblem.NOT_POSITIVE)
+    if amount >= Decimal(MAX_INTEGER_UNITS).scaleb(-places):
+        raise refuse(AmountProblem.TOO_LARGE)
+    if _fraction_digits(amount) > places:
+        raise refuse(AmountProblem.TOO_MANY_DECIMALS)
+    return amount
+
+
+def order_units(amount: Decimal, currency: str) -> int:
+    """Return an order's amount or price in integer units, checked by order_amount."""
+    return to_int_units(order_amount(amount, currency), currency)
+
+
+def _fraction_digits(number: Decimal) -> int:
+    """Return how many decimals a finite number needs ("1.50" needs one)."""
+    _, digits, exponent = number.as_tuple()
+    trailing_zeros = len(digits) - len(bytes(digits).rstrip(b"\0"))
+    # Only NaN and the infinities have a letter for an exponent.
+    return max(0, -cast("int", exponent) - trailing_zeros)
 
 
 def parse_money(co: Mapping[str, object]) -> Money:

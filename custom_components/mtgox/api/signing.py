@@ -18,10 +18,13 @@ if TYPE_CHECKING:
 def decode_secret(api_secret: str) -> bytes:
     """Return the HMAC key: the API secret is base64 of the raw key bytes."""
     try:
-        return base64.b64decode(api_secret.strip(), validate=True)
+        key = base64.b64decode(api_secret.strip(), validate=True)
     except (binascii.Error, ValueError):
+        key = b""
+    if not key:
         # Neither the secret nor a fragment of it belongs in the message.
         raise ValueError("api_secret is not valid base64") from None
+    return key
 
 
 def encode_form(nonce: int, params: Sequence[tuple[str, str]]) -> str:

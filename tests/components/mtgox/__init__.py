@@ -16,9 +16,9 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     async_fire_time_changed,
 )
 
+from custom_components.mtgox.compat import ATTR_CONFIG_ENTRY_ID
 from custom_components.mtgox.const import DOMAIN
 from custom_components.mtgox.services import (
-    ATTR_CONFIG_ENTRY_ID,
     SERVICE_CANCEL_ORDER,
     SERVICE_GET_ORDERS,
     SERVICE_PLACE_ORDER,

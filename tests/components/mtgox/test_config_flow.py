@@ -19,7 +19,6 @@ from pytest_homeassistant_custom_component.typing import (  # type: ignore[impor
     ClientSessionGenerator,
 )
 
-from custom_components.mtgox.config_flow import _checked_url
 from custom_components.mtgox.const import (
     CONF_API_SECRET,
     CONF_API_VERSION,
@@ -30,6 +29,7 @@ from custom_components.mtgox.const import (
     DEFAULT_URL,
     DOMAIN,
 )
+from custom_components.mtgox.form_input import checked_url
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.runner import Credentials, Sandbox, running_sandbox
 
@@ -207,7 +207,7 @@ async def test_user_flow_server_faults(
 )
 def test_accepted_urls(url: str, checked: str) -> None:
     """Https anywhere, plain http only to this machine or the local network."""
-    assert _checked_url(url) == checked
+    assert checked_url(url) == checked
 
 
 @pytest.mark.usefixtures("mock_setup_entry")

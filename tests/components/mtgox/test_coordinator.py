@@ -17,11 +17,9 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 
 from custom_components.mtgox.api import MtGoxApiError, Side
 from custom_components.mtgox.const import CONF_PAIRS
-from custom_components.mtgox.coordinator import (
-    MAX_PLACED_ORDERS,
-    MtGoxConfigEntry,
-    _api_error_message,
-)
+from custom_components.mtgox.coordinator import MtGoxConfigEntry
+from custom_components.mtgox.helpers import api_error_message
+from custom_components.mtgox.orders import MAX_PLACED_ORDERS
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.runner import Sandbox
 
@@ -182,6 +180,35 @@ async def test_rate_limit_backs_off(
     assert state_of(hass, PRICE) == "800.00000"
 
 
+@pytest.mark.parametrize("block_seconds", [1e12, 1e8])
+async def test_a_huge_retry_after_is_capped_at_an_hour(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    block_seconds: float,
+) -> None:
+    """A block of years (or past the calendar) waits an hour, then asks again."""
+    coordinator = init_integration.runtime_data.coordinator
+    limiter = sandbox.server.limiter
+    limiter.limit, limiter.window, limiter.block_seconds = 1, 60, block_seconds
+    await tick(hass, freezer)
+    assert state_of(hass, PRICE) == STATE_UNAVAILABLE
+    error = coordinator.last_exception
+    assert error is not None
+    assert error.translation_key == "rate_limited"
+    assert getattr(error, "retry_after", None) == 3600
+    assert "Unexpected error" not in caplog.text
+    assert "waiting 3600 s at most" in caplog.text
+
+    sandbox.counters.clear()
+    await tick(hass, freezer, 3570)
+    assert not sandbox.counters
+    await tick(hass, freezer, 60)
+    assert sandbox.counters["1:ticker"] >= 1
+
+
 async def test_blocked_ticker_blocks_refresh(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -277,14 +304,37 @@ async def test_requested_refresh_keeps_the_floor_after_a_scheduled_one(
 )
 def test_api_error_message_is_never_empty(error: MtGoxApiError, message: str) -> None:
     """An exchange error without a message falls back to its token, then says so."""
-    assert _api_error_message(error) == message
+    assert api_error_message(error) == message
 
 
-def test_api_error_message_falls_back_to_the_http_status() -> None:
-    """An error that carries the HTTP status names it when nothing else is said."""
-    error = MtGoxApiError("")
-    error.status = 500  # type: ignore[attr-defined]
-    assert _api_error_message(error) == "HTTP 500"
+async def test_unchanged_states_are_not_rewritten(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A refresh that changes nothing writes nothing; a change is written."""
+    balance = "sensor.mt_gox_usd_balance"
+    before = hass.states.get(balance)
+    assert before is not None
+    # Home Assistant updates the last report of an unchanged state in place.
+    reported = before.last_reported
+
+    sandbox.counters.clear()
+    await tick(hass, freezer)
+    assert sandbox.counters["1:info"] == 1
+    after = hass.states.get(balance)
+    assert after is not None
+    # Not even reported again.
+    assert after.last_reported == reported
+
+    # Unavailable, then back: both written.
+    sandbox.faults.add(FaultKind.STATUS, path="*", status=500)
+    await tick(hass, freezer)
+    assert state_of(hass, balance) == STATE_UNAVAILABLE
+    sandbox.faults.clear()
+    await tick(hass, freezer)
+    assert state_of(hass, balance) == before.state
 
 
 async def test_placed_orders_kept_for_cancelling_are_the_newest_few(
@@ -293,11 +343,11 @@ async def test_placed_orders_kept_for_cancelling_are_the_newest_few(
     """An entry that places order after order keeps only the newest pairs and sides."""
     coordinator = init_integration.runtime_data.coordinator
     for number in range(MAX_PLACED_ORDERS + 1):
-        coordinator.remember_placed_order(f"order-{number}", "BTCUSD", Side.BID)
+        coordinator.orders.remember_placed(f"order-{number}", "BTCUSD", Side.BID)
 
-    assert len(coordinator.placed_orders) == MAX_PLACED_ORDERS
-    assert "order-0" not in coordinator.placed_orders
-    assert coordinator.placed_orders[f"order-{MAX_PLACED_ORDERS}"] == (
+    assert len(coordinator.orders.placed) == MAX_PLACED_ORDERS
+    assert "order-0" not in coordinator.orders.placed
+    assert coordinator.orders.placed[f"order-{MAX_PLACED_ORDERS}"] == (
         "BTCUSD",
         Side.BID,
     )

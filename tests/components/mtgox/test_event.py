@@ -20,10 +20,8 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 
 from custom_components import mtgox
 from custom_components.mtgox.const import DOMAIN
-from custom_components.mtgox.coordinator import (
-    MAX_ORDER_RESULT_ATTEMPTS,
-    MtGoxDataUpdateCoordinator,
-)
+from custom_components.mtgox.coordinator import MtGoxDataUpdateCoordinator
+from custom_components.mtgox.orders import MAX_ORDER_RESULT_ATTEMPTS
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.runner import Sandbox
 

@@ -34,9 +34,10 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 )
 
 from custom_components.mtgox.api import ApiVersion, MtGoxClient, NonceSource
+from custom_components.mtgox.compat import ATTR_CONFIG_ENTRY_ID
 from custom_components.mtgox.const import CONF_API_SECRET, DOMAIN
 from custom_components.mtgox.coordinator import MtGoxConfigEntry
-from custom_components.mtgox.services import ATTR_CONFIG_ENTRY_ID, SERVICE_PLACE_ORDER
+from custom_components.mtgox.services import SERVICE_PLACE_ORDER
 from mtgox_sandbox.faults import RateLimiter
 from mtgox_sandbox.runner import Sandbox
 
@@ -67,11 +68,16 @@ def coordinator_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
     """Return the lines the integration logged at INFO or above since the last clear.
 
     Debug lines (timings, the requests) are not what a user reads in the log.
+    The entry holds currencies it does not track: the one warning about its
+    portfolio value, at its first complete refresh after setup, is
+    test_sensor's concern.
     """
     return [
         record.getMessage()
         for record in caplog.records
-        if record.name == COORDINATOR_LOGGER and record.levelno >= logging.INFO
+        if record.name == COORDINATOR_LOGGER
+        and record.levelno >= logging.INFO
+        and not record.getMessage().startswith("Portfolio value unknown")
     ]
 
 

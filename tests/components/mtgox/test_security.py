@@ -46,10 +46,11 @@ from custom_components.mtgox.api import (
     MtGoxClient,
     MtGoxConnectionError,
 )
-from custom_components.mtgox.config_flow import _checked_url
+from custom_components.mtgox.compat import ATTR_CONFIG_ENTRY_ID
 from custom_components.mtgox.const import CONF_API_SECRET, CONF_API_VERSION, DOMAIN
 from custom_components.mtgox.coordinator import MtGoxConfigEntry
-from custom_components.mtgox.services import ATTR_CONFIG_ENTRY_ID, SERVICE_PLACE_ORDER
+from custom_components.mtgox.form_input import InvalidInputError, checked_url
+from custom_components.mtgox.services import SERVICE_PLACE_ORDER
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.runner import Sandbox, running_sandbox
 from mtgox_sandbox.server import SandboxServer
@@ -373,8 +374,8 @@ async def test_tls_certificates_are_verified(
 )
 def test_plain_http_only_to_local_addresses(url: str) -> None:
     """Plain http is refused for anything not literally loopback or private."""
-    with pytest.raises(config_flow.InvalidInputError) as err:
-        _checked_url(url)
+    with pytest.raises(InvalidInputError) as err:
+        checked_url(url)
     assert (err.value.field, err.value.error) == (CONF_URL, "insecure_url")
 
 
@@ -411,7 +412,6 @@ def test_nothing_can_withdraw() -> None:
     }
     assert calls == {
         "ticker",
-        "currency",
         "account_info",
         "open_orders",
         "add_order",

@@ -22,10 +22,10 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     MockUser,
 )
 
+from custom_components.mtgox.compat import ATTR_CONFIG_ENTRY_ID
 from custom_components.mtgox.const import CONF_API_VERSION, CONF_PAIRS, DOMAIN
 from custom_components.mtgox.coordinator import MtGoxConfigEntry
 from custom_components.mtgox.services import (
-    ATTR_CONFIG_ENTRY_ID,
     SERVICE_CANCEL_ORDER,
     SERVICE_GET_ORDERS,
     SERVICE_PLACE_ORDER,

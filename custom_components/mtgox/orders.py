@@ -1,0 +1,146 @@
+"""Order tracking: which open orders left the book between refreshes, and how.
+
+The account's open orders are polled with everything else; an order gone
+from the list is asked about once with ``order/result``, which tells a fill
+from a cancellation, and tried again at the next refreshes when that fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Final
+
+from .api import MtGoxError, MtGoxOrderNotFoundError
+from .const import LOGGER
+
+if TYPE_CHECKING:
+    from .api import MtGoxClient, Order, OrderResult, Side
+
+ORDER_FILLED: Final = "filled"
+ORDER_CANCELLED: Final = "cancelled"
+# Refreshes in a row that may fail to read the fills of a closed order before
+# the integration gives up on reporting it.
+MAX_ORDER_RESULT_ATTEMPTS: Final = 5
+# Orders placed by the entry whose pair and side cancel_order remembers.
+MAX_PLACED_ORDERS: Final = 100
+
+
+@dataclass(frozen=True)
+class OrderUpdate:
+    """An open order that left the book between two refreshes.
+
+    ``event_type`` is ``filled`` or ``cancelled``; ``amount`` is what was still
+    open when the integration last saw the order, ``filled_amount`` what the
+    order traded over its whole life (from the exchange's order result).
+    """
+
+    event_type: str
+    order: Order
+    amount: Decimal
+    filled_amount: Decimal
+
+
+@dataclass
+class _TrackedOrder:
+    """An open order as the refreshes saw it.
+
+    ``first_amount`` is the amount open when first seen: an order whose fills
+    reach it was filled rather than cancelled. ``attempts`` counts the
+    refreshes that could not read the fills of an order gone from the book.
+    """
+
+    order: Order
+    first_amount: Decimal
+    attempts: int = 0
+
+
+class OrderTracker:
+    """Follow one account's open orders from refresh to refresh."""
+
+    def __init__(self, client: MtGoxClient) -> None:
+        """Track nothing yet; ``client`` reads the results of closed orders."""
+        self._client = client
+        self._open: dict[str, _TrackedOrder] = {}
+        self._closed: dict[str, _TrackedOrder] = {}
+        self.placed: dict[str, tuple[str, Side]] = {}
+        """Pair and side of the orders this entry placed, by order id.
+
+        The exchange's order list is cached for 10 s: an order placed just now
+        may be missing from it and from the last refresh, yet can be cancelled.
+        """
+
+    def remember_placed(self, oid: str, pair: str, side: Side) -> None:
+        """Keep the pair and side of an order this entry placed, the newest few."""
+        self.placed[oid] = (pair, side)
+        while len(self.placed) > MAX_PLACED_ORDERS:
+            del self.placed[next(iter(self.placed))]
+
+    async def async_updates(self, orders: tuple[Order, ...]) -> tuple[OrderUpdate, ...]:
+        """Tell which orders open at the last refresh are gone now, and how.
+
+        Only when an order has left the book does this spend a request. Orders
+        closed while Home Assistant was not running, or opened and closed
+        between two refreshes, are never seen and never reported.
+        """
+        current = {order.oid: order for order in orders}
+        for oid, tracked in self._open.items():
+            if oid not in current:
+                self._closed[oid] = tracked
+        self._open = {
+            oid: _TrackedOrder(
+                order,
+                first_amount=(
+                    self._open[oid].first_amount if oid in self._open else order.amount
+                ),
+            )
+            for oid, order in current.items()
+        }
+        updates: list[OrderUpdate] = []
+        for oid, tracked in list(self._closed.items()):
+            result: OrderResult | None
+            try:
+                result = await self._client.order_result(tracked.order.side, oid)
+            except MtGoxOrderNotFoundError:
+                # The exchange forgets an order closed without a single fill.
+                result = None
+            except MtGoxError as err:
+                self._result_failed(oid, tracked, err)
+                continue
+            del self._closed[oid]
+            updates.append(_order_update(tracked, result))
+        return tuple(updates)
+
+    def _result_failed(self, oid: str, tracked: _TrackedOrder, err: MtGoxError) -> None:
+        """Try a closed order again at the next refresh, a few times only."""
+        tracked.attempts += 1
+        if tracked.attempts < MAX_ORDER_RESULT_ATTEMPTS:
+            LOGGER.debug("Could not read the result of order %s yet: %s", oid, err)
+            return
+        del self._closed[oid]
+        LOGGER.warning(
+            "Order %s left the book, but its result could not be read in %d "
+            "refreshes (%s); no filled or cancelled event is sent for it",
+            oid,
+            tracked.attempts,
+            err,
+        )
+
+
+def _order_update(tracked: _TrackedOrder, result: OrderResult | None) -> OrderUpdate:
+    """Describe a closed order: filled once its fills reach what was first open.
+
+    An order partly filled before the integration first saw it, then cancelled,
+    counts as filled when its fills reach the amount first seen open.
+    """
+    filled_amount = Decimal(0) if result is None else result.total_amount
+    return OrderUpdate(
+        event_type=(
+            ORDER_FILLED
+            if filled_amount and filled_amount >= tracked.first_amount
+            else ORDER_CANCELLED
+        ),
+        order=tracked.order,
+        amount=tracked.order.amount,
+        filled_amount=filled_amount,
+    )
