@@ -69,6 +69,7 @@ from .faults import (
     Faults,
     RateLimiter,
 )
+from .page import page_routes
 from .request_limits import (
     MAX_BODY_BYTES,
     PARSER_LIMIT_BYTES,
@@ -149,6 +150,7 @@ class SandboxServer:
             client_max_size=MAX_BODY_BYTES,
         )
         app.router.add_route("*", "/api/{version}/{path:.*}", self._handle_api)
+        app.router.add_routes(page_routes(lambda: self.exchange))
         if self.admin_token is not None:
             add_admin_routes(app, self, self.admin_token)
         return app

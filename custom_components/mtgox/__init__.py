@@ -21,6 +21,7 @@ from .coordinator import (
 )
 from .entity import account_device_identifier, pair_device_identifier
 from .nonce import NonceStore
+from .server_page import async_server_page
 from .services import async_setup_services
 
 if TYPE_CHECKING:
@@ -55,7 +56,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: MtGoxConfigEntry) -> boo
     coordinator = MtGoxDataUpdateCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = MtGoxRuntimeData(
-        client=client, coordinator=coordinator, nonce_store=nonce_store
+        client=client,
+        coordinator=coordinator,
+        nonce_store=nonce_store,
+        server_page=await async_server_page(hass, entry.data[CONF_URL]),
     )
 
     _async_check_rights(hass, entry, coordinator.data.account.rights)

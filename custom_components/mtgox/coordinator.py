@@ -71,6 +71,7 @@ class MtGoxRuntimeData:
     client: MtGoxClient
     coordinator: MtGoxDataUpdateCoordinator
     nonce_store: NonceStore
+    server_page: str | None = None  # the devices' "Visit" link (server_page.py)
 
 
 class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
-
-from homeassistant.const import CONF_URL
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -61,9 +58,7 @@ class MtGoxEntity(CoordinatorEntity[MtGoxDataUpdateCoordinator]):
     def _device_info(self, identifier: tuple[str, str]) -> DeviceInfo:
         """Describe the service device common to every entity of the account."""
         return DeviceInfo(
-            configuration_url=urljoin(
-                self.coordinator.config_entry.data[CONF_URL], "/"
-            ),
+            configuration_url=self.coordinator.config_entry.runtime_data.server_page,
             entry_type=DeviceEntryType.SERVICE,
             identifiers={identifier},
             manufacturer="Mt.Gox",

@@ -55,6 +55,19 @@ class MtGoxOrderEvent(MtGoxAccountEntity, EventEntity):
         # The refresh whose order updates were already fired.
         self._reported: MtGoxData | None = coordinator.data
 
+    async def async_will_remove_from_hass(self) -> None:
+        """Leave no state, not "unavailable", while the entry is unloaded.
+
+        The logbook lists each change of an event entity's state as an event:
+        going unavailable at every reload or options change, and back, would
+        read as two order events. It skips a removed state and the first state
+        after it, which is the last order event, restored. Home Assistant
+        writes "unavailable" only for an entity that still has its registry
+        entry; the entity object is discarded after this.
+        """
+        await super().async_will_remove_from_hass()
+        self.registry_entry = None
+
     @callback
     def _handle_coordinator_update(self) -> None:
         """Fire one event per order closed since the refresh before.

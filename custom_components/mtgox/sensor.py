@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from homeassistant.components.sensor import (
-    SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
     SensorStateClass,
@@ -15,12 +14,11 @@ from homeassistant.components.sensor import (
 from homeassistant.const import PERCENTAGE, EntityCategory
 from homeassistant.core import HomeAssistant, callback
 
-from .api.money import decimal_places
 from .const import BITCOIN
 from .entity import MtGoxAccountEntity, MtGoxPairEntity
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -29,6 +27,21 @@ if TYPE_CHECKING:
 
 # Every sensor reads the coordinator's data; none talks to the exchange.
 PARALLEL_UPDATES = 0
+
+# The decimals people read an amount with; the state keeps the exchange's
+# exact value (5 decimals for USD, 3 for JPY) and the frontend rounds it.
+DISPLAY_DECIMALS: Final[Mapping[str, int]] = {BITCOIN: 8, "JPY": 0}
+FIAT_DISPLAY_DECIMALS: Final = 2
+
+# No money sensor has the monetary device class: Home Assistant allows it only
+# with the "total" state class, and prices need "measurement" (their long-term
+# statistics are a mean, not a sum). Monetary balances would show "$10,000.00"
+# beside prices shown "796.21 USD"; without it every amount reads "<n> <CODE>".
+
+
+def display_decimals(currency: str) -> int:
+    """Return how many decimals ``currency`` is usually shown with."""
+    return DISPLAY_DECIMALS.get(currency, FIAT_DISPLAY_DECIMALS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,7 +127,6 @@ ACCOUNT_SENSORS: tuple[MtGoxAccountSensorEntityDescription, ...] = (
     MtGoxAccountSensorEntityDescription(
         key="portfolio_value",
         translation_key="portfolio_value",
-        device_class=SensorDeviceClass.MONETARY,
         state_class=SensorStateClass.TOTAL,
         value_fn=lambda coordinator: coordinator.data.portfolio_value(
             coordinator.valuation_currency
@@ -208,7 +220,7 @@ class MtGoxTickerSensor(MtGoxPairEntity, SensorEntity):
         self.entity_description = description
         unit = BITCOIN if description.in_bitcoin else pair[3:]
         self._attr_native_unit_of_measurement = unit
-        self._attr_suggested_display_precision = decimal_places(unit)
+        self._attr_suggested_display_precision = display_decimals(unit)
 
     @property
     def native_value(self) -> str | int | None:
@@ -222,7 +234,6 @@ class MtGoxWalletSensor(MtGoxAccountEntity, SensorEntity):
     """An amount of one wallet of the account."""
 
     entity_description: MtGoxWalletSensorEntityDescription
-    _attr_device_class = SensorDeviceClass.MONETARY
     _attr_state_class = SensorStateClass.TOTAL
 
     def __init__(
@@ -237,7 +248,7 @@ class MtGoxWalletSensor(MtGoxAccountEntity, SensorEntity):
         self.currency = currency
         self._attr_translation_placeholders = {"currency": currency}
         self._attr_native_unit_of_measurement = currency
-        self._attr_suggested_display_precision = decimal_places(currency)
+        self._attr_suggested_display_precision = display_decimals(currency)
 
     @property
     def available(self) -> bool:
@@ -269,7 +280,7 @@ class MtGoxAccountSensor(MtGoxAccountEntity, SensorEntity):
         if description.currency_fn:
             currency = description.currency_fn(coordinator)
             self._attr_native_unit_of_measurement = currency
-            self._attr_suggested_display_precision = decimal_places(currency)
+            self._attr_suggested_display_precision = display_decimals(currency)
 
     @property
     def native_value(self) -> str | int | None:

@@ -1,8 +1,10 @@
 // The demo in a real browser: logs in to the demo Home Assistant through its login
 // page in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core),
 // opens the Mt.Gox dashboard, checks that every Mt.Gox card shows a number (not
-// "Unavailable" or "Unknown") and that the price moves, and saves the screenshots
-// the README shows. Run by scripts/browser-test, which starts the demo first.
+// "Unavailable" or "Unknown") in one money style and that the price moves, follows a
+// device's Visit link to the sandbox's page, fills and performs an action, saves the
+// options (and checks the dashboard again), and saves the screenshots the README
+// shows. Run by scripts/browser-test, which starts the demo first.
 //
 // Environment: HA_URL, HA_USERNAME, HA_PASSWORD, DASHBOARD_YAML (to read the entity
 // ids from), SCREENSHOTS (folder for the README's pictures), ARTIFACTS (folder for a
@@ -12,6 +14,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { checkMoneyStyle, performAction, saveOptions, step, texts, visitServerPage } from './interactions.mjs';
 
 const HA_URL = process.env.HA_URL ?? 'http://127.0.0.1:8123';
 const USERNAME = process.env.HA_USERNAME ?? 'demo';
@@ -56,15 +59,6 @@ const DEEP = `
   window.__chartIn = (selector) =>
     window.__deepAll(selector).some((el) => window.__deepAll('ha-chart-base', el).length > 0);
 `;
-
-const step = (message) => console.log(`browser-test: ${message}`);
-
-async function texts(page, selector) {
-  return page.evaluate(
-    (sel) => window.__deepAll(sel).map((el) => window.__deepText(el)),
-    selector,
-  );
-}
 
 async function states(page) {
   return page.evaluate(() => {
@@ -118,6 +112,7 @@ async function checkDashboard(page) {
     for (const text of list) {
       assert.match(text, /\d/, `${kind} card without a number: "${text}"`);
       assert.doesNotMatch(text, bad, `${kind} card not showing a value: "${text}"`);
+      checkMoneyStyle(kind, text);
     }
   }
   step(`price tiles: ${shown.tile.join(' | ')}`);
@@ -207,6 +202,7 @@ async function screenshotConfigPages(page) {
   const device = join(SCREENSHOTS, 'device.png');
   await page.screenshot({ path: device });
   step(`saved ${device}`);
+  await visitServerPage(page, HA_URL, deviceId, join(SCREENSHOTS, 'sandbox-page.png'));
 }
 
 async function main() {
@@ -245,6 +241,10 @@ async function main() {
     await screenshotMoreInfo(page, join(SCREENSHOTS, 'more-info.png'));
     await screenshotHistory(page, join(SCREENSHOTS, 'history.png'));
     await screenshotConfigPages(page);
+    await performAction(page, HA_URL, join(SCREENSHOTS, 'action.png'));
+    await saveOptions(page, HA_URL);
+    await page.goto(`${HA_URL}${DASHBOARD_PATH}`);
+    await checkDashboard(page);
     step(`passed (${ENTITY_IDS.length} sensors checked)`);
   } catch (err) {
     const file = join(ARTIFACTS, 'browser-test-failure.png');

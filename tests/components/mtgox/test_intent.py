@@ -74,18 +74,18 @@ async def assist(hass: HomeAssistant, tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("assist", "init_integration")
 async def test_built_in_sentences_read_the_sensors(hass: HomeAssistant) -> None:
-    """Home Assistant's own get-state sentences match the sensors' names."""
+    """Home Assistant's own sentences match the sensors' names, and round as shown."""
     async_expose_entity(hass, "conversation", PRICE, True)
     async_expose_entity(hass, "conversation", USD_BALANCE, True)
 
     response = await ask(hass, "what is the bitcoin USD price")
     assert response.response_type is intent.IntentResponseType.QUERY_ANSWER
     # The built-in response capitalizes the name as spoken.
-    assert speech(response) == "Bitcoin usd price is 800.00000 USD"
+    assert speech(response) == "Bitcoin usd price is 800.00 USD"
 
     response = await ask(hass, "what is the Mt.Gox USD balance")
     assert response.response_type is intent.IntentResponseType.QUERY_ANSWER
-    assert speech(response) == "Mt.gox usd balance is 10000.00000 USD"
+    assert speech(response) == "Mt.gox usd balance is 10000.00 USD"
 
 
 @pytest.mark.usefixtures("assist", "init_integration")

@@ -101,6 +101,45 @@ async def test_portfolio_value(
     assert state.attributes["unit_of_measurement"] == unit
 
 
+@pytest.mark.parametrize(
+    ("entity_id", "state", "decimals"),
+    [
+        # The exchange's exact values: USD has 5 decimals, JPY 3, BTC 8.
+        ("sensor.bitcoin_usd_price", "800.00000", 2),
+        ("sensor.bitcoin_jpy_price", "82000.000", 0),
+        ("sensor.mt_gox_usd_balance", "10000.00000", 2),
+        ("sensor.mt_gox_jpy_balance", "1000000.000", 0),
+        ("sensor.mt_gox_btc_balance", "10.00000000", 8),
+        (PORTFOLIO, "48399.47356", 2),
+    ],
+)
+async def test_display_rounds_but_state_stays_exact(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    mock_config_entry: MockConfigEntry,
+    entity_id: str,
+    state: str,
+    decimals: int,
+) -> None:
+    """The frontend shows fiat with 2 decimals, JPY with 0 and BTC with 8.
+
+    Every amount has the same style, "<number> <code>": none is monetary, so
+    none is shown as "$10,000.00" beside prices shown "800.00 USD".
+    """
+    await setup_entry(
+        hass,
+        mock_config_entry,
+        options={CONF_PAIRS: ["BTCUSD", "BTCEUR", "BTCJPY", "BTCGBP"]},
+    )
+    shown = hass.states.get(entity_id)
+    assert shown is not None
+    assert shown.state == state
+    assert "device_class" not in shown.attributes
+    registry_entry = entity_registry.async_get(entity_id)
+    assert registry_entry is not None
+    assert registry_entry.options["sensor"] == {"suggested_display_precision": decimals}
+
+
 async def test_portfolio_value_unknown_without_rate(
     hass: HomeAssistant,
     caplog: pytest.LogCaptureFixture,
