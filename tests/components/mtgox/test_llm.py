@@ -61,7 +61,7 @@ EVERY_PAIR = ["BTCUSD", "BTCEUR", "BTCJPY", "BTCGBP"]
 
 def llm_context(assistant: str = "conversation") -> llm.LLMContext:
     """Return a context of the fields this release's LLMContext has."""
-    values = {
+    values: dict[str, Any] = {
         "platform": "test",
         "context": Context(),
         "user_prompt": None,  # up to 2025.x
@@ -85,7 +85,7 @@ def mtgox_tool_names(api: llm.APIInstance) -> set[str]:
     return {
         tool.name
         for tool in api.tools
-        if "mtgox" in tool.name.lower() or "mt.gox" in tool.description.lower()
+        if "mtgox" in tool.name.lower() or "mt.gox" in (tool.description or "").lower()
     }
 
 
