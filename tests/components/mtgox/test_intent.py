@@ -5,9 +5,7 @@ Questions go through the default conversation agent with its real matcher
 integration that reads the sandbox.
 """
 
-import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from homeassistant.components import conversation
@@ -34,7 +32,6 @@ from mtgox_sandbox.testing import Sandbox
 
 from .market import trade_at
 
-SENTENCES = Path(__file__).parents[3] / "custom_sentences" / "en" / "mtgox.yaml"
 PRICE = "sensor.bitcoin_usd_price"
 USD_BALANCE = "sensor.mt_gox_usd_balance"
 # The sandbox's demo funds, bitcoin first.
@@ -62,22 +59,6 @@ def speech(response: intent.IntentResponse) -> str:
     """Return what the agent would say."""
     text: str = response.speech["plain"]["speech"]
     return text
-
-
-@pytest.fixture
-async def assist(hass: HomeAssistant, tmp_path: Path) -> None:
-    """Set Assist up in a config dir that holds the shipped sentence file.
-
-    The test stack of Home Assistant 2025.4 has no temporary config dir
-    fixture, so the config dir is pointed at ``tmp_path`` before the
-    conversation integration reads ``custom_sentences`` from it.
-    """
-    hass.config.config_dir = str(tmp_path)
-    sentences_dir = tmp_path / "custom_sentences" / "en"
-    sentences_dir.mkdir(parents=True)
-    shutil.copy(SENTENCES, sentences_dir / "mtgox.yaml")
-    assert await async_setup_component(hass, "homeassistant", {})
-    assert await async_setup_component(hass, "conversation", {})
 
 
 @pytest.mark.usefixtures("assist", "init_integration")
