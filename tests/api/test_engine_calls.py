@@ -121,6 +121,8 @@ async def test_quote_matches_the_book(
             "2.319790",
         ),
         ({"lag": "10000000"}, "10"),
+        # Beyond a float's 53 bits: exact all the same.
+        ({"lag": 9007199254740993}, "9007199254.740993"),
     ],
 )
 def test_lag_replies(payload: dict[str, object], seconds: str) -> None:
