@@ -62,6 +62,11 @@ async def _read(response: aiohttp.ClientResponse, encoding: str, limit: int) -> 
         if encoding in _DECOMPRESSOR_WBITS
         else None
     )
+    if inflate is None and (length := response.content_length) is not None:
+        if length > limit:
+            raise _too_long(limit)
+        # A declared length within the bound: aiohttp reads exactly that much.
+        return await response.read()
     body = bytearray()
     async for chunk in response.content.iter_any():
         if inflate is None:
