@@ -3,7 +3,7 @@
 Without ``--account`` it serves a demo key (get_info, trade, deposit; funded in
 BTC, USD, EUR, JPY and GBP), reusing the one saved in ``--state`` if any, and
 prints ``url:``, ``key:`` and ``secret:`` lines.  SIGINT or SIGTERM stops it
-cleanly; the state file is current after every request anyway.
+cleanly; the database is committed before every answer anyway.
 """
 
 import argparse
@@ -16,8 +16,8 @@ import uuid
 from collections.abc import Sequence
 
 from .faults import DEFAULT_BLOCK_SECONDS, DEFAULT_RATE_LIMIT
+from .runner import Credentials, running_sandbox
 from .server import DEFAULT_CACHE_SECONDS
-from .testing import Credentials, running_sandbox
 
 DEFAULT_PORT = 8099
 DEFAULT_MARKET_INTERVAL = 5.0
@@ -60,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, default=DEFAULT_PORT, help="0: any free port"
     )
     parser.add_argument(
-        "--state", metavar="FILE", help="persist the exchange here (default: memory)"
+        "--state",
+        metavar="FILE",
+        help="the SQLite database to keep the exchange in (default: memory)",
     )
     parser.add_argument("--seed", type=int, default=0, help="market random seed")
     parser.add_argument(

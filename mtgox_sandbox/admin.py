@@ -129,7 +129,7 @@ async def revoke(request: web.Request) -> web.Response:
     server, key = request.app[SERVER], request.match_info["key"]
     if not server.exchange.revoke_key(key):
         return _json({"error": "no live key"}, 404)
-    server.save_state()
+    server.exchange.commit()
     return _json({"revoked": key})
 
 
@@ -143,7 +143,7 @@ async def set_rights(request: web.Request) -> web.Response:
         account = server.exchange.set_rights(key, rights)
     except KeyError:
         return _json({"error": "unknown key"}, 404)
-    server.save_state()
+    server.exchange.commit()
     return _json({"key": key, "rights": account.rights})
 
 

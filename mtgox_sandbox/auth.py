@@ -37,7 +37,7 @@ from collections.abc import Callable, Collection, Mapping
 from enum import StrEnum
 from typing import Final
 
-from .exchange import Account
+from .engine.models import Account
 from .money import parse_int64
 
 IDENTIFICATION_REQUIRED: Final = "Identification required to access private API"

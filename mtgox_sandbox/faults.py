@@ -5,7 +5,12 @@ break it: tests (``server.faults.add(FaultKind.DROP, path="*/order/add")``) and
 the admin endpoint (``POST /admin/faults``).  Every fault is limited to request
 paths matching a glob (``fnmatch``, matched against the path after ``/api/``,
 e.g. ``"2/BTCUSD/money/order/add"``) and, optionally, to a number of requests;
-it disappears once used up.  Several faults may match one request: all of them
+it disappears once used up.  The streaming API's faults match
+``stream/<websocket|socketio>/<message|subscribe|call>``: ``drop``,
+``latency`` (``seconds`` per message), ``silent`` and ``garbage`` act on
+outgoing messages, ``refuse_subscription`` on subscriptions, ``stale_nonce``
+on signed calls; only a path starting with ``stream/`` reaches them (and
+never an HTTP request), so ``"*"`` still means every HTTP request.  Several faults may match one request: all of them
 take effect (a latency and a dropped connection, say).
 
 The :class:`RateLimiter` models the 2012 wiki's warning ("do not request results
@@ -49,6 +54,12 @@ class FaultKind(StrEnum):
     """Process the request fully (place the order...), then close the connection."""
     EXECUTE_THEN_HANG = "execute_then_hang"
     """Process the request fully, then hold the connection until the server stops."""
+    SILENT = "silent"
+    """Streaming: stop sending anything (heartbeats too) while staying connected."""
+    GARBAGE = "garbage"
+    """Streaming: send a frame that is not JSON before the next message."""
+    REFUSE_SUBSCRIPTION = "refuse_subscription"
+    """Streaming: answer a subscription with a refusing ``remark``."""
     OMIT_OID = "omit_oid"
     """Answer without the reply's top-level ``oid``: a v0 ``buyBTC.php`` then
     looks like the recorded real one, ``status`` and ``orders`` only."""
@@ -58,6 +69,8 @@ DEFAULT_STATUS: Final[dict[FaultKind, int]] = {
     FaultKind.STATUS: 503,
     FaultKind.HTML: 502,
 }
+
+STREAM_PREFIX: Final = "stream/"
 
 _fault_ids = count_from(1)
 
@@ -75,6 +88,8 @@ class Fault:
 
     def matches(self, path: str) -> bool:
         """Return whether this fault applies to ``path`` (the part after ``/api/``)."""
+        if path.startswith(STREAM_PREFIX) != self.path.startswith(STREAM_PREFIX):
+            return False  # "*" means every HTTP request, never a stream event
         return self.remaining != 0 and fnmatchcase(path, self.path)
 
     def as_json(self) -> dict[str, Any]:

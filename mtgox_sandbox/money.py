@@ -7,10 +7,11 @@ the few fields the real API printed as JSON numbers.
 """
 
 import re
-import uuid
 from dataclasses import dataclass
 from decimal import Context, Decimal
 from typing import Final, Literal
+
+from .stream.channels import channel_uuid
 
 SymbolPosition = Literal["before", "after"]
 
@@ -81,15 +82,6 @@ CURRENCIES: Final[dict[str, Currency]] = {
         _fiat("THB", "Baht", "฿", "before"),
     )
 }
-
-_KNOWN_CHANNELS: Final[dict[str, str]] = {
-    "ticker.BTCUSD": "d5f06780-30a8-4a48-a2f8-7ed181b4a13f",
-    "depth.BTCUSD": "24e67e0d-1cad-4cc0-9e7a-f8523ef460fe",
-    "ticker.BTCEUR": "0bb6da8b-f6c6-4ecf-8f0d-a544ad948c15",
-}
-"""Streaming channel UUIDs attested in the reference (§8); others are derived."""
-
-_CHANNEL_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, "mtgox-sandbox:channel")
 
 _DECIMAL_TEXT: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 """Plain decimal notation only: no exponent, so no huge number can be smuggled in."""
@@ -172,11 +164,6 @@ def to_float(value_int: int, code: str) -> float:
     return bounded / multiplier(code)
 
 
-def _channel(name: str) -> str:
-    """Return the channel UUID for a name such as ``"ticker.BTCUSD"``."""
-    return _KNOWN_CHANNELS.get(name) or str(uuid.uuid5(_CHANNEL_NAMESPACE, name))
-
-
 def currency_info(code: str) -> dict[str, str]:
     """Return the ``money/currency`` object for ``code``."""
     info = currency(code)
@@ -188,8 +175,8 @@ def currency_info(code: str) -> dict[str, str]:
         "display_decimals": str(DISPLAY_DECIMALS),
         "symbol_position": info.symbol_position,
         "virtual": "Y" if info.virtual else "N",
-        "ticker_channel": _channel(f"ticker.BTC{code}"),
-        "depth_channel": _channel(f"depth.BTC{code}"),
+        "ticker_channel": channel_uuid(f"ticker.BTC{code}"),
+        "depth_channel": channel_uuid(f"depth.BTC{code}"),
     }
 
 

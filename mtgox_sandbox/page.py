@@ -14,7 +14,10 @@ from typing import Final
 from aiohttp import web
 
 from . import money
-from .exchange import Exchange, Trade
+from .engine.models import (
+    Trade,
+)
+from .exchange import Exchange
 
 RECENT_TRADES: Final = 10
 """How many of the latest trades the page lists, all pairs together."""

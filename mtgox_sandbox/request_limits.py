@@ -21,7 +21,7 @@ from typing import Final
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from .endpoints import ApiError
+from .api.common import ApiError
 
 MAX_URL_BYTES: Final = 8192
 """Longest accepted request target; the longest real call is a few hundred bytes."""

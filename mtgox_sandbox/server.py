@@ -21,9 +21,10 @@ Every request to ``/api/<version>/<path>`` goes through the same steps:
    private call is still authenticated, so its nonce is still checked;
 6. the **handler**; engine errors become HTTP 500 with the v1/v2 error body
    (goxtool saw application errors such as a second cancel arrive as 5xx);
-7. the **state file** is written (atomically, see :mod:`mtgox_sandbox.store`)
-   after every request that consumed a nonce or changed the books, and after
-   every market tick, so a SIGKILL loses nothing that was answered.
+7. the exchange's **transaction is committed** to its database (see
+   :mod:`mtgox_sandbox.store`) before the answer is sent, after every request
+   that consumed a nonce or changed the books, and after every market tick,
+   so a SIGKILL loses nothing that was answered.
 
 Parameters of public calls come from the query string and the form body (the
 body wins); private calls take them from the signed body only, and refuse a
@@ -42,17 +43,13 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping
-from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from . import store
 from .admin import add_admin_routes
-from .api_v0 import V0
-from .auth import AuthError, authenticate, signed_account, signed_message
-from .endpoints import (
+from .api.common import (
     ApiError,
     ApiVersion,
     CallContext,
@@ -60,7 +57,14 @@ from .endpoints import (
     invalid_call,
     invalid_parameter,
 )
-from .exchange import Exchange, ExchangeError, now_us
+from .api.v0 import V0
+from .api.v1v2 import V1, V2
+from .auth import AuthError, authenticate, signed_account, signed_message
+from .engine.models import (
+    ExchangeError,
+    now_us,
+)
+from .exchange import Exchange
 from .faults import (
     DEFAULT_BLOCK_SECONDS,
     DEFAULT_RATE_LIMIT,
@@ -76,7 +80,7 @@ from .request_limits import (
     request_limits,
 )
 from .responses import BLOCKED_DETAIL, drop_connection, html_page, json_response
-from .views import V1, V2
+from .stream.hub import StreamHub
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -117,7 +121,6 @@ class SandboxServer:
         self,
         exchange: Exchange,
         *,
-        state_path: str | Path | None = None,
         cache_seconds: float = DEFAULT_CACHE_SECONDS,
         rate_limit: int = DEFAULT_RATE_LIMIT,
         block_seconds: float = DEFAULT_BLOCK_SECONDS,
@@ -127,7 +130,6 @@ class SandboxServer:
     ) -> None:
         """Serve ``exchange``; ``0`` turns the cache, limiter or market off."""
         self.exchange = exchange
-        self.state_path = Path(state_path) if state_path is not None else None
         self.cache_seconds = cache_seconds
         self.limiter = RateLimiter(rate_limit, block_seconds=block_seconds)
         self.faults = Faults()
@@ -135,6 +137,7 @@ class SandboxServer:
         self.admin_token = admin_token
         self.market_interval = market_interval
         self._clock_us = clock_us
+        self.stream = StreamHub(exchange, self.faults, self.counters, clock_us)
         self._cache: dict[CacheKey, tuple[float, Any]] = {}
         self._stopping = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -150,7 +153,8 @@ class SandboxServer:
             client_max_size=MAX_BODY_BYTES,
         )
         app.router.add_route("*", "/api/{version}/{path:.*}", self._handle_api)
-        app.router.add_routes(page_routes(lambda: self.exchange))
+        [page] = page_routes(lambda: self.exchange)
+        app.router.add_routes(self.stream.routes(root_page=page.handler))
         if self.admin_token is not None:
             add_admin_routes(app, self, self.admin_token)
         return app
@@ -186,6 +190,7 @@ class SandboxServer:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._market_task
             self._market_task = None
+        await self.stream.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -202,14 +207,9 @@ class SandboxServer:
                 _LOGGER.exception("Market tick failed")
 
     def step_market(self) -> None:
-        """Run one market tick and persist it."""
+        """Run one market tick and commit it."""
         self.exchange.step_market()
-        self.save_state()
-
-    def save_state(self) -> None:
-        """Write the exchange to the state file, if there is one."""
-        if self.state_path is not None:
-            store.save_state(self.state_path, self.exchange.to_state())
+        self.exchange.commit()
 
     def _remember(self, key: CacheKey, data: Any) -> None:
         """Cache ``data`` for ``cache_seconds``, forgetting expired entries now and then."""
@@ -385,5 +385,7 @@ class SandboxServer:
                 self._remember(cache_key, data)
             return data
         finally:
+            if account is not None:
+                self.exchange.note_nonce(account)
             if account is not None or endpoint.changes_state:
-                self.save_state()
+                self.exchange.commit()

@@ -1,59 +1,380 @@
-"""Atomic JSON persistence of the exchange state.
+"""The exchange's database: SQLite (the standard library's ``sqlite3``) in WAL mode.
 
-:func:`save_state` writes a temporary file next to the target, flushes and
-fsyncs it, renames it over the target with :func:`os.replace` (atomic on POSIX)
-and fsyncs the directory so the rename itself survives a power cut.  A process
-killed at any moment therefore leaves either the old file or the new one,
-never a torn mixture; at worst a stray temporary file remains, which
-:func:`load_state` ignores.
+The engine keeps in memory what matching needs (accounts and balances, the
+open orders) and tells this store what changed: rows it *marks* (a wallet, an
+order, an account, a nonce) are written once per transaction however often
+they changed, rows it *appends* (wallet history, fills, trades) are inserted
+at once.  :meth:`Store.commit` writes the marked rows and commits; the server
+calls it before it answers a state-changing request, so an answered request
+is in the database.
+
+Durability (``journal_mode=WAL``, ``synchronous=NORMAL``): a commit is in the
+write-ahead log, in the operating system's cache, when ``commit`` returns, so
+it survives the sandbox process being killed (SIGKILL included).  The log is
+fsynced at checkpoints, not at every commit, so a power cut or kernel crash
+can lose the last commits (never tear the database: SQLite rolls back to the
+last synced commit).
+
+History is read by its primary keys (wallet history by account, currency and
+entry index; trades by pair and tid; fills by oid), never by loading it all.
+The schema (:mod:`mtgox_sandbox.schema`) carries its version in SQLite's
+``user_version``; opening an older database migrates it.
 """
 
 import json
-import os
-import tempfile
-from collections.abc import Mapping
+import sqlite3
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-TEMP_SUFFIX = ".tmp"
+from .engine.models import (
+    OPEN,
+    Account,
+    HistoryEntry,
+    Order,
+    OrderFill,
+    Trade,
+    Wallet,
+)
+from .schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    account_row,
+    from_wide_int,
+    history_entry,
+    wide_int,
+)
 
 
-def save_state(path: str | os.PathLike[str], state: Mapping[str, Any]) -> None:
-    """Write ``state`` as JSON to ``path`` atomically and durably."""
-    target = Path(path)
-    text = json.dumps(state, separators=(",", ":"))
-    descriptor, temp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent
-    )
-    temp_path = Path(temp_name)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as temp_file:
-            temp_file.write(text)
-            temp_file.flush()
-            os.fsync(temp_file.fileno())
-        temp_path.replace(target)  # os.replace: atomic on POSIX
-    except BaseException:
-        temp_path.unlink(missing_ok=True)
-        raise
-    _fsync_directory(target.parent)
+class Store:
+    """One exchange's database; ``path`` None keeps it in memory."""
 
+    def __init__(self, path: str | Path | None = None) -> None:
+        """Open (creating and migrating as needed) the database at ``path``."""
+        self.path = None if path is None else Path(path)
+        self._db = sqlite3.connect(
+            ":memory:" if path is None else path, check_same_thread=False
+        )
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._migrate()
+        self._wallets: dict[tuple[str, str], Wallet] = {}
+        self._orders: dict[str, Order] = {}
+        self._accounts: dict[str, Account] = {}
+        self._nonces: dict[str, Account] = {}
+        self._meta: dict[str, Any] = {}
 
-def load_state(path: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """Return the state saved at ``path``, or ``None`` if nothing was saved."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    state = json.loads(text)
-    if not isinstance(state, dict):
-        raise TypeError(f"{path} does not hold a state object")
-    return state
+    def _migrate(self) -> None:
+        """Bring the schema to :data:`SCHEMA_VERSION`, one step per transaction."""
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        if version > SCHEMA_VERSION:
+            raise ValueError(f"{self.path} has a newer schema ({version})")
+        for step in range(version, SCHEMA_VERSION):
+            self._db.executescript(
+                f"BEGIN; {MIGRATIONS[step]}; PRAGMA user_version = {step + 1}; COMMIT;"
+            )
 
+    def close(self) -> None:
+        """Close the database (uncommitted changes are lost)."""
+        self._db.close()
 
-def _fsync_directory(directory: Path) -> None:
-    """Make a rename inside ``directory`` durable."""
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    @property
+    def is_empty(self) -> bool:
+        """Return whether no exchange has been saved here yet."""
+        return self._db.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is None
+
+    # Changes --------------------------------------------------------------------
+
+    def mark_wallet(self, account_index: str, wallet: Wallet) -> None:
+        """Write this wallet's balances at the next commit."""
+        self._wallets[account_index, wallet.currency] = wallet
+
+    def mark_order(self, order: Order) -> None:
+        """Write this order (or delete it, closed without fills) at the next commit."""
+        self._orders[order.oid] = order
+
+    def mark_account(self, account: Account) -> None:
+        """Write this account's row (not its wallets) at the next commit."""
+        self._accounts[account.index] = account
+
+    def mark_nonce(self, account: Account) -> None:
+        """Write this account's nonce high-water mark and tonces at the next commit."""
+        self._nonces[account.index] = account
+
+    def set_meta(self, name: str, value: Any) -> None:
+        """Write a JSON value under ``name`` at the next commit."""
+        self._meta[name] = value
+
+    def append_history(
+        self, account_index: str, code: str, entry: HistoryEntry
+    ) -> None:
+        """Record a wallet movement."""
+        trade = entry.trade
+        self._db.execute(
+            "INSERT INTO wallet_history VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                account_index,
+                code,
+                entry.index,
+                entry.date,
+                entry.type,
+                entry.value_int,
+                entry.balance_int,
+                entry.info,
+                *(
+                    (None, None, None, None)
+                    if trade is None
+                    else (trade.oid, trade.tid, trade.amount_int, trade.properties)
+                ),
+            ),
+        )
+
+    def append_fill(self, oid: str, fill: OrderFill) -> None:
+        """Record one trade of one order."""
+        self._db.execute(
+            "INSERT INTO fills VALUES (?,?,?,?,?,?,?)",
+            (
+                oid,
+                fill.tid,
+                fill.date,
+                fill.amount_int,
+                fill.price_int,
+                fill.spent_int,
+                fill.properties,
+            ),
+        )
+
+    def append_trade(self, trade: Trade) -> None:
+        """Record a public trade."""
+        self._db.execute(
+            "INSERT INTO trades VALUES (?,?,?,?,?,?,?,?)",
+            (
+                trade.pair,
+                trade.tid,
+                trade.date,
+                trade.price_int,
+                trade.amount_int,
+                trade.trade_type,
+                trade.properties,
+                trade.primary,
+            ),
+        )
+
+    def forget_before(self, cutoff_us: int, pairs: Iterable[str]) -> None:
+        """Delete trades, and orders closed, before ``cutoff_us`` (by index)."""
+        self.flush()
+        self._db.execute(
+            "DELETE FROM fills WHERE oid IN"
+            " (SELECT oid FROM orders WHERE closed_us < ?)",
+            (cutoff_us,),
+        )
+        self._db.execute("DELETE FROM orders WHERE closed_us < ?", (cutoff_us,))
+        self._db.executemany(
+            "DELETE FROM trades WHERE pair = ? AND tid < ?",
+            [(pair, cutoff_us) for pair in pairs],
+        )
+
+    def commit(self) -> None:
+        """Write every marked row and commit the transaction."""
+        self.flush()
+        self._db.commit()
+
+    def flush(self) -> None:
+        """Write every marked row into the open transaction."""
+        db = self._db
+        if self._accounts:
+            db.executemany(
+                "INSERT OR REPLACE INTO accounts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [account_row(account) for account in self._accounts.values()],
+            )
+        if self._nonces:
+            db.executemany(
+                "INSERT OR REPLACE INTO nonces VALUES (?,?,?)",
+                [
+                    (a.index, str(a.nonce_high_water), json.dumps(a.recent_tonces))
+                    for a in self._nonces.values()
+                ],
+            )
+        if self._wallets:
+            self._write_wallets()
+        if self._orders:
+            self._write_orders()
+        if self._meta:
+            db.executemany(
+                "INSERT OR REPLACE INTO meta VALUES (?,?)",
+                [(name, json.dumps(value)) for name, value in self._meta.items()],
+            )
+        for pending in (self._accounts, self._nonces, self._wallets, self._orders):
+            pending.clear()
+        self._meta.clear()
+
+    def _write_wallets(self) -> None:
+        """Write the marked wallets and drop history beyond each one's limit."""
+        rows = [
+            (
+                index,
+                code,
+                w.balance_int,
+                w.reserved_int,
+                w.history_limit,
+                w.next_history_index,
+            )
+            for (index, code), w in self._wallets.items()
+        ]
+        self._db.executemany(
+            "INSERT OR REPLACE INTO wallets VALUES (?,?,?,?,?,?)", rows
+        )
+        self._db.executemany(
+            "DELETE FROM wallet_history WHERE account = ? AND currency = ? AND idx <= ?",
+            [
+                (index, code, w.next_history_index - 1 - w.history_limit)
+                for (index, code), w in self._wallets.items()
+                if w.next_history_index - 1 > w.history_limit
+            ],
+        )
+
+    def _write_orders(self) -> None:
+        """Write the marked orders; closed ones without fills are forgotten."""
+        kept = [o for o in self._orders.values() if o.status == OPEN or o.fills]
+        gone = [
+            (o.oid,) for o in self._orders.values() if o.status != OPEN and not o.fills
+        ]
+        self._db.executemany(
+            "INSERT OR REPLACE INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    o.oid,
+                    o.account_index,
+                    o.pair,
+                    o.side,
+                    o.original_amount_int,
+                    o.amount_int,
+                    wide_int(o.price_int),
+                    o.status,
+                    o.date,
+                    o.priority,
+                    o.reserved_int,
+                    o.closed_us,
+                )
+                for o in kept
+            ],
+        )
+        self._db.executemany("DELETE FROM orders WHERE oid = ?", gone)
+
+    # Reading --------------------------------------------------------------------
+
+    def meta(self) -> dict[str, Any]:
+        """Return every saved value of :meth:`set_meta`."""
+        rows = self._db.execute("SELECT name, value FROM meta")
+        return {name: json.loads(value) for name, value in rows}
+
+    def accounts(self) -> Iterator[Account]:
+        """Yield every account with its wallets and nonces, in opening order."""
+        wallets: dict[str, dict[str, Wallet]] = {}
+        for index, code, *numbers in self._db.execute("SELECT * FROM wallets"):
+            wallets.setdefault(index, {})[code] = Wallet(code, *numbers)
+        nonces = {
+            index: (int(high), json.loads(tonces))
+            for index, high, tonces in self._db.execute("SELECT * FROM nonces")
+        }
+        rows = self._db.execute("SELECT * FROM accounts ORDER BY CAST(idx AS INTEGER)")
+        for row in rows:
+            (index, uid, login, rights, language, created, last_login, fee_bp) = row[:8]
+            key, secret, revoked, house, volume = row[8:]
+            high_water, tonces = nonces.get(index, (0, []))
+            yield Account(
+                index=index,
+                id=uid,
+                login=login,
+                rights=json.loads(rights),
+                language=language,
+                created=created,
+                last_login=last_login,
+                trade_fee_bp=fee_bp,
+                wallets=wallets.get(index, {}),
+                key=key,
+                secret=secret,
+                revoked=bool(revoked),
+                house=bool(house),
+                monthly_volume_int=volume,
+                nonce_high_water=high_water,
+                recent_tonces=tonces,
+            )
+
+    def open_orders(self) -> list[Order]:
+        """Return every open order with its fills, in priority order."""
+        rows = self._db.execute(
+            "SELECT * FROM orders WHERE status = 'open' ORDER BY priority"
+        ).fetchall()
+        return [self._order(row) for row in rows]
+
+    def orders(self) -> list[Order]:
+        """Return every saved order, open or closed, in priority order."""
+        self.flush()
+        rows = self._db.execute("SELECT * FROM orders ORDER BY priority").fetchall()
+        return [self._order(row) for row in rows]
+
+    def order(self, oid: str) -> Order | None:
+        """Return one saved order with its fills, or None."""
+        self.flush()
+        row = self._db.execute("SELECT * FROM orders WHERE oid = ?", (oid,)).fetchone()
+        return None if row is None else self._order(row)
+
+    def _order(self, row: tuple[Any, ...]) -> Order:
+        """Rebuild an order row and its fills."""
+        fills = [
+            OrderFill(*fill)
+            for fill in self._db.execute(
+                "SELECT tid, date, amount_int, price_int, spent_int, properties"
+                " FROM fills WHERE oid = ? ORDER BY tid",
+                (row[0],),
+            )
+        ]
+        oid, account, pair, side, original, amount, price, status = row[:8]
+        date, priority, reserved, closed_us = row[8:]
+        return Order(
+            oid=oid,
+            account_index=account,
+            pair=pair,
+            side=side,
+            original_amount_int=original,
+            amount_int=amount,
+            price_int=from_wide_int(price),
+            status=status,
+            date=date,
+            priority=priority,
+            reserved_int=reserved,
+            fills=fills,
+            closed_us=closed_us,
+        )
+
+    def trades(self, pair: str, after_tid: int) -> list[Trade]:
+        """Return the pair's trades with a tid above ``after_tid``, oldest first."""
+        rows = self._db.execute(
+            "SELECT tid, date, pair, price_int, amount_int, trade_type, properties,"
+            ' "primary" FROM trades WHERE pair = ? AND tid > ? ORDER BY tid',
+            (pair, after_tid),
+        )
+        return [Trade(*row) for row in rows]
+
+    def history_size(self, account_index: str, code: str) -> int:
+        """Return how many history entries of one wallet the database holds."""
+        self.flush()
+        (count,) = self._db.execute(
+            "SELECT count(*) FROM wallet_history WHERE account = ? AND currency = ?",
+            (account_index, code),
+        ).fetchone()
+        return int(count)
+
+    def history(
+        self, account_index: str, code: str, newest: int, count: int
+    ) -> list[HistoryEntry]:
+        """Return up to ``count`` entries from index ``newest`` down, newest first."""
+        rows = self._db.execute(
+            "SELECT idx, date, type, value_int, balance_int, info, trade_oid,"
+            " trade_tid, trade_amount_int, trade_properties FROM wallet_history"
+            " WHERE account = ? AND currency = ? AND idx <= ? AND idx > ?"
+            " ORDER BY idx DESC",
+            (account_index, code, newest, newest - count),
+        )
+        return [history_entry(row) for row in rows]

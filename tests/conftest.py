@@ -1,7 +1,7 @@
 """Fixtures shared by every test package: a real sandbox on loopback.
 
 ``sandbox`` runs the Mt.Gox sandbox in the test's event loop on 127.0.0.1 at a
-free port and yields a :class:`mtgox_sandbox.testing.Sandbox`:
+free port and yields a :class:`mtgox_sandbox.runner.Sandbox`:
 
 * ``sandbox.url`` — base URL ending in ``/api/``;
 * ``sandbox.key`` / ``sandbox.secret`` — a funded key (get_info, trade, deposit);
@@ -33,7 +33,7 @@ from typing import Any, Final, override
 
 import pytest
 
-from mtgox_sandbox.testing import Sandbox, running_sandbox
+from mtgox_sandbox.runner import Sandbox, running_sandbox
 
 SANDBOX_ADMIN_TOKEN: Final = "sandbox-admin-token-for-tests"
 

@@ -32,13 +32,15 @@ from custom_components.mtgox.api import (
 )
 from custom_components.mtgox.api.money import from_int_units
 from mtgox_sandbox.auth import new_credentials
-from mtgox_sandbox.exchange import now_us
+from mtgox_sandbox.engine.models import (
+    now_us,
+)
 from mtgox_sandbox.faults import FaultKind
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable
 
-    from mtgox_sandbox.testing import Sandbox
+    from mtgox_sandbox.runner import Sandbox
 
 ALL_VERSIONS = pytest.mark.parametrize("version", list(ApiVersion))
 # Far from the sandbox's starting BTCUSD price of 800, so these never fill.

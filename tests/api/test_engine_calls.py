@@ -19,12 +19,12 @@ from custom_components.mtgox.api import (
     Side,
 )
 from custom_components.mtgox.api.engine import parse_lag, parse_quote
-from mtgox_sandbox.exchange import BTC_MULTIPLIER
+from mtgox_sandbox.engine.models import BTC_MULTIPLIER
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from mtgox_sandbox.testing import Sandbox
+    from mtgox_sandbox.runner import Sandbox
 
 ALL_VERSIONS = pytest.mark.parametrize("version", list(ApiVersion))
 # v0 had neither call: its clients ask v1 of the same server.

@@ -18,7 +18,7 @@ from custom_components.mtgox.api import (
     MtGoxRateLimitError,
     Side,
 )
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.runner import Sandbox
 
 
 @pytest.fixture

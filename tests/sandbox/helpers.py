@@ -11,12 +11,16 @@ import hmac
 import itertools
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlencode
 
 import aiohttp
+
+from mtgox_sandbox.exchange import Exchange
+from mtgox_sandbox.store import Store
 
 CURRENCY_OBJECT_KEYS: Final = {
     "value",
@@ -26,6 +30,19 @@ CURRENCY_OBJECT_KEYS: Final = {
     "currency",
 }
 FORM: Final = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@contextlib.contextmanager
+def saved_exchange(path: Path) -> Iterator[Exchange]:
+    """Open the exchange committed to the database at ``path``, as a restart would.
+
+    A running sandbox may keep writing: WAL lets this reader see the last commit.
+    """
+    store = Store(path)
+    try:
+        yield Exchange(store=store)
+    finally:
+        store.close()
 
 
 def rest_sign(secret: str, message: bytes) -> str:

@@ -12,9 +12,12 @@ from typing import Any, Final
 import aiohttp
 import pytest
 
-from mtgox_sandbox.exchange import BTC_MULTIPLIER, VALUE_TOO_LOW
+from mtgox_sandbox.engine.models import (
+    BTC_MULTIPLIER,
+    VALUE_TOO_LOW,
+)
 from mtgox_sandbox.request_limits import MAX_BODY_BYTES
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.runner import Sandbox
 
 from .helpers import Caller
 

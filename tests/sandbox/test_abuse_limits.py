@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 
 from mtgox_sandbox.auth import new_credentials
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.runner import Sandbox
 
 from .helpers import Caller
 

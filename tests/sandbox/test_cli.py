@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from mtgox_sandbox.__main__ import build_parser, parse_account
-from mtgox_sandbox.testing import running_sandbox
+from mtgox_sandbox.runner import running_sandbox
 
 from .helpers import Caller
 

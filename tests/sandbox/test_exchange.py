@@ -7,18 +7,18 @@ from decimal import Decimal
 
 import pytest
 
-from mtgox_sandbox.exchange import (
+from mtgox_sandbox.engine.models import (
     DEMO_FUNDS,
     HISTORY_PAGE_SIZE,
     HOUSE_HISTORY_LIMIT,
     MIN_ORDER_AMOUNT_INT,
     START_PRICES,
     Account,
-    Exchange,
     ExchangeError,
     HouseRole,
     now_us,
 )
+from mtgox_sandbox.exchange import Exchange
 
 BTC = 100_000_000
 USD = 100_000
@@ -498,7 +498,9 @@ def test_a_trade_writes_every_movement_to_the_history(
         ("spent", 500 * USD, DEMO_FUNDS["USD"] - 500 * USD, f"BTC bought: {deal}"),
     ]
     assert [e[:2] for e in newest(bob, "BTC", 2)] == [("fee", 600_000), ("in", BTC)]
-    fee_entry = exchange.house_account("fees").wallets["USD"].history[-1]
+    fee_entry = exchange.wallet_history(
+        exchange.house_account("fees"), "USD", 1
+    ).result[0]
     assert (fee_entry.type, fee_entry.value_int) == ("in", 3 * USD)
     sold = exchange.wallet_history(alice, "BTC", 1).result[0]
     assert sold.link == [ask.oid, "Money_Trade", str(trade.tid)]
@@ -675,7 +677,7 @@ def test_fresh_exchange_has_quotes_around_early_2014_prices(clock: FakeClock) ->
 def test_market_steps_trade_and_move_the_price(clock: FakeClock) -> None:
     exchange = Exchange(seed=3, clock_us=clock)
     before = exchange.totals()
-    for _ in range(50):
+    for _ in range(150):
         clock.advance(10)
         exchange.step_market()
     for pair in exchange.pairs:
@@ -685,9 +687,14 @@ def test_market_steps_trade_and_move_the_price(clock: FakeClock) -> None:
         assert exchange.reference_price(pair) != START_PRICES[pair]
     assert exchange.totals() == before
     roles: tuple[HouseRole, ...] = ("maker", "taker", "fees")
-    for role in roles:
-        wallet = exchange.house_account(role).wallets["BTC"]
-        assert len(wallet.history) <= HOUSE_HISTORY_LIMIT
+    kept = [
+        (wallet.operations, exchange.store.history_size(house.index, code))
+        for house in map(exchange.house_account, roles)
+        for code, wallet in house.wallets.items()
+    ]
+    # The database holds the newest entries only, however many there were.
+    assert any(operations > HOUSE_HISTORY_LIMIT for operations, _ in kept)
+    assert all(size == min(ops, HOUSE_HISTORY_LIMIT) for ops, size in kept)
 
 
 def test_a_maker_out_of_bitcoin_keeps_quoting_bids(exchange: Exchange) -> None:

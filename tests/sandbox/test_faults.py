@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from mtgox_sandbox.faults import FaultKind, Faults
-from mtgox_sandbox.testing import Sandbox, running_sandbox
+from mtgox_sandbox.runner import Sandbox, running_sandbox
 
 from .helpers import Caller, fresh_nonce
 

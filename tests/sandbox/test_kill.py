@@ -1,13 +1,13 @@
 """SIGKILL the sandbox command line mid-trading, restart it, find nothing lost.
 
 ``python -m mtgox_sandbox --state FILE`` runs as a real subprocess on a free
-loopback port with the market ticking every 20 ms (each tick rewrites the
-state file).  Two keys place and cancel orders as fast as they can, one over
+loopback port with the market ticking every 20 ms (each tick a database
+transaction).  Two keys place and cancel orders as fast as they can, one over
 v1 and one over v2; after a different number of acknowledged orders in each
 round, and a different short delay, the process is killed with SIGKILL and
 started again on the same file.  After every kill:
 
-* the state file loads (never torn) and rebuilds an exchange;
+* the database opens and rebuilds an exchange;
 * every currency's total over every account is what it was at the start;
 * every order the client saw acknowledged (an oid returned) is in the state,
   open or filled, unless the client sent a cancel for it (a cancel cut off by
@@ -30,17 +30,16 @@ from typing import Final
 
 import aiohttp
 
-from mtgox_sandbox import store
 from mtgox_sandbox.auth import new_credentials
-from mtgox_sandbox.exchange import (
+from mtgox_sandbox.engine.models import (
     CANCELLED,
     COMPLETED,
     OPEN,
     START_PRICES,
-    Exchange,
 )
+from mtgox_sandbox.exchange import Exchange
 
-from .helpers import Caller, fresh_nonce
+from .helpers import Caller, fresh_nonce, saved_exchange
 
 REPOSITORY: Final = Path(__file__).resolve().parents[2]
 KILL_AFTER: Final = ((1, 0.0), (4, 0.001), (9, 0.004), (16, 0.0))
@@ -115,13 +114,6 @@ async def sandbox_process(state: Path, accounts: list[str]) -> AsyncIterator[Run
         await process.wait()
 
 
-def load_exchange(path: Path) -> Exchange:
-    """Load the state file as a restart would; it must be whole."""
-    state = store.load_state(path)
-    assert state is not None
-    return Exchange.from_state(state)
-
-
 async def drive(log: KeyLog, acked_enough: asyncio.Event, target: int) -> None:
     """Place orders (some far, later cancelled, some crossing) until the server dies."""
     params: dict[str, object]
@@ -177,7 +169,8 @@ async def test_sigkill_mid_trading_loses_nothing_answered(
         for target, grace in KILL_AFTER:
             async with sandbox_process(path, accounts) as running:
                 if totals is None:
-                    totals = load_exchange(path).totals()
+                    with saved_exchange(path) as exchange:
+                        totals = exchange.totals()
                 for log in logs:
                     log.caller.url = running.url
                     if log.acked_nonce:  # consumed before the kill: still refused
@@ -199,21 +192,28 @@ async def test_sigkill_mid_trading_loses_nothing_answered(
                     await asyncio.gather(*drivers)
                 assert await running.process.wait() == -9
 
-            exchange = load_exchange(path)
-            assert exchange.totals() == totals
-            for index, log in enumerate(logs):
-                account = exchange.account_for_key(log.caller.key)
-                assert account is not None
-                assert account.nonce_high_water >= max(log.acked_nonce, marks[index])
-                marks[index] = account.nonce_high_water
-                orders = exchange._orders  # every order the state holds, by oid
-                for oid in log.acked - log.cancel_sent:
-                    order = orders.get(oid)
-                    assert order is not None, f"acknowledged order {oid} lost"
-                    # Open (perhaps partly filled), or closed because it filled.
-                    assert order.status == OPEN or (
-                        order.status == COMPLETED and order.fills
-                    ), order
-                for oid in log.cancelled:
-                    assert oid not in orders or orders[oid].status == CANCELLED
+            with saved_exchange(path) as exchange:
+                check_round(exchange, logs, marks, totals)
         assert all(log.acked for log in logs)
+
+
+def check_round(
+    exchange: Exchange, logs: list[KeyLog], marks: list[int], totals: dict[str, int]
+) -> None:
+    """Check a restarted exchange against what the clients saw acknowledged."""
+    assert exchange.totals() == totals
+    for index, log in enumerate(logs):
+        account = exchange.account_for_key(log.caller.key)
+        assert account is not None
+        assert account.nonce_high_water >= max(log.acked_nonce, marks[index])
+        marks[index] = account.nonce_high_water
+        for oid in log.acked - log.cancel_sent:
+            order = exchange.order(oid)
+            assert order is not None, f"acknowledged order {oid} lost"
+            # Open (perhaps partly filled), or closed because it filled.
+            assert order.status == OPEN or (
+                order.status == COMPLETED and order.fills
+            ), order
+        for oid in log.cancelled:
+            cancelled = exchange.order(oid)
+            assert cancelled is None or cancelled.status == CANCELLED

@@ -8,7 +8,7 @@ import pytest
 
 from mtgox_sandbox.auth import new_credentials
 from mtgox_sandbox.faults import RateLimiter
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.runner import Sandbox
 
 from .helpers import Caller, fresh_nonce
 

@@ -30,7 +30,7 @@ from mtgox_sandbox import money
 from mtgox_sandbox.auth import new_credentials
 from mtgox_sandbox.exchange import Exchange
 from mtgox_sandbox.faults import FaultKind
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.runner import Sandbox
 
 from .helpers import Caller, Reply, fresh_nonce
 

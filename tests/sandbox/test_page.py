@@ -3,7 +3,7 @@
 import aiohttp
 
 from mtgox_sandbox import money
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.runner import Sandbox
 
 
 async def fetch_page(sandbox: Sandbox) -> tuple[int, str, str]:

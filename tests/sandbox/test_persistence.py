@@ -1,28 +1,25 @@
-"""The state file: written after every change, loaded at start, market ticks included."""
+"""The database: committed before every answer, loaded at start, market ticks included."""
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
 
-from mtgox_sandbox import store
 from mtgox_sandbox.auth import new_credentials
-from mtgox_sandbox.testing import Credentials, Sandbox, running_sandbox
+from mtgox_sandbox.runner import Credentials, Sandbox, running_sandbox
 
-from .helpers import Caller, fresh_nonce
+from .helpers import Caller, fresh_nonce, saved_exchange
 
 RESTING_ASK = {"type": "ask", "amount_int": 1_000_000, "price_int": 500_000_000}
 
 
-def saved_account(path: Path, key: str) -> dict[str, Any]:
-    """Return the account of ``key`` as the state file holds it right now."""
-    state = store.load_state(path)
-    assert state is not None
-    [account] = [item for item in state["accounts"] if item["key"] == key]
-    assert isinstance(account, dict)
-    return account
+def saved_nonce(path: Path, key: str) -> int:
+    """Return the nonce high-water mark of ``key`` the database holds right now."""
+    with saved_exchange(path) as exchange:
+        account = exchange.account_for_key(key)
+        assert account is not None
+        return account.nonce_high_water
 
 
 async def test_restart_keeps_orders_and_nonces(
@@ -42,7 +39,7 @@ async def test_restart_keeps_orders_and_nonces(
         )
         oid = reply.json["data"]
         # Written before the answer: a SIGKILL now would lose nothing.
-        assert saved_account(path, credentials.key)["nonce_high_water"] == nonce
+        assert saved_nonce(path, credentials.key) == nonce
     async with (
         running_sandbox(
             state_path=path, accounts=[credentials], rate_limit=0
@@ -66,7 +63,7 @@ async def test_rejected_requests_do_not_touch_the_file(
     ):
         caller = Caller(session, sandbox.url, sandbox.key, sandbox.secret)
         await caller.signed("1/generic/info", rest_sign_value="AAAA")
-        assert saved_account(path, sandbox.key)["nonce_high_water"] == 0
+        assert saved_nonce(path, sandbox.key) == 0
 
 
 async def test_restart_without_accounts_reuses_the_demo_key(
@@ -85,11 +82,11 @@ async def test_market_ticks_are_persisted(tmp_path: Path, socket_enabled: None) 
     """The background market moves the engine and saves each tick."""
     path = tmp_path / "state.json"
     async with running_sandbox(state_path=path, rate_limit=0, market_interval=0.02):
-        before = store.load_state(path)
-        assert before is not None
+        with saved_exchange(path) as exchange:
+            before = exchange.to_state()
         await asyncio.sleep(0.2)
-        after = store.load_state(path)
-        assert after is not None
+        with saved_exchange(path) as exchange:
+            after = exchange.to_state()
         assert after["rng"] != before["rng"]
 
 

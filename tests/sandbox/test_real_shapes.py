@@ -33,7 +33,7 @@ import aiohttp
 import pytest
 
 if TYPE_CHECKING:
-    from mtgox_sandbox.testing import Sandbox
+    from mtgox_sandbox.runner import Sandbox
 
 FIXTURES: Final = Path(__file__).resolve().parents[1] / "fixtures" / "real"
 

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import pytest
 
 if TYPE_CHECKING:
-    from mtgox_sandbox.testing import Sandbox
+    from mtgox_sandbox.runner import Sandbox
 
 REFERENCE: Final = (
     Path(__file__).resolve().parents[3]

@@ -1,113 +1,140 @@
-"""Atomic persistence: a crash leaves the old state or the new one, never a torn file."""
+"""The SQLite store: schema versions, transactions, reopening, the JSON import."""
 
-import os
-import signal
-import subprocess
-import sys
-import time
+import json
+import sqlite3
+import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from mtgox_sandbox.engine.models import rng_state, seeded_rng
+from mtgox_sandbox.engine.snapshot import BACKUP_SUFFIX
 from mtgox_sandbox.exchange import Exchange
-from mtgox_sandbox.store import load_state, save_state
+from mtgox_sandbox.schema import SCHEMA_VERSION
+from mtgox_sandbox.store import Store
 
-OLD: dict[str, Any] = {"version": 1, "n": 1, "names": ["a", "b"]}
-NEW: dict[str, Any] = {"version": 1, "n": 2, "names": ["c"], "text": "¥ €"}
-
-
-def test_missing_file_loads_as_none(tmp_path: Path) -> None:
-    assert load_state(tmp_path / "state.json") is None
+BTC = 100_000_000
+USD = 100_000
 
 
-def test_round_trip_and_overwrite(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
-    save_state(path, OLD)
-    assert load_state(path) == OLD
-    save_state(str(path), NEW)
-    assert load_state(path) == NEW
-    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+def test_a_new_database_is_in_wal_mode_at_the_current_schema(tmp_path: Path) -> None:
+    path = tmp_path / "sandbox.db"
+    Store(path).close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    db.close()
 
 
-def test_exchange_state_survives_the_disk(tmp_path: Path) -> None:
-    exchange = Exchange(seed=2, clock_us=lambda: 1_390_000_000_000_000)
-    exchange.add_account("key", "secret", ["trade"])
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "sandbox.db"
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(ValueError, match="newer schema"):
+        Store(path)
+
+
+def test_reopening_carries_on_where_the_last_commit_left(tmp_path: Path) -> None:
+    path = tmp_path / "sandbox.db"
+    exchange = Exchange.open(path, seed=3)
+    alice = exchange.add_account("alice", "secret", ["trade"])
+    exchange.place_order(alice, "BTCUSD", "bid", BTC, 700 * USD)
     exchange.step_market()
-    save_state(tmp_path / "state.json", exchange.to_state())
-    state = load_state(tmp_path / "state.json")
-    assert state is not None
-    assert Exchange.from_state(state).to_state() == exchange.to_state()
+    exchange.commit()
+    state = exchange.to_state()
+    exchange.store.close()
+    reopened = Exchange.open(path, seed=99)
+    assert reopened.to_state() == state
+    reopened.store.close()
 
 
-def test_a_failed_write_keeps_the_old_state_and_no_temp_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_uncommitted_changes_are_not_in_the_database(tmp_path: Path) -> None:
+    path = tmp_path / "sandbox.db"
+    exchange = Exchange.open(path)
+    exchange.add_account("alice", "secret", ["trade"])
+    exchange.store.close()  # as a crash before the commit would
+    reopened = Exchange.open(path)
+    assert reopened.account_for_key("alice") is None
+    assert reopened.totals() == Exchange().totals()
+    reopened.store.close()
+
+
+def test_a_json_state_is_imported_once_and_kept_as_a_backup(tmp_path: Path) -> None:
+    old = Exchange(seed=4)
+    alice = old.add_account("alice", "secret", ["trade"])
+    old.place_order(alice, "BTCUSD", "ask", BTC, 900 * USD)
+    state = old.to_state()
     path = tmp_path / "state.json"
-    save_state(path, OLD)
-
-    def disk_full(descriptor: int) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "fsync", disk_full)
-    with pytest.raises(OSError, match="No space"):
-        save_state(path, NEW)
-    monkeypatch.undo()
-    assert load_state(path) == OLD
-    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
-
-
-def test_unserialisable_state_keeps_the_old_state(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
-    save_state(path, OLD)
-    with pytest.raises(TypeError):
-        save_state(path, {"bad": object()})
-    assert load_state(path) == OLD
+    path.write_text(json.dumps(state))
+    imported = Exchange.open(path)
+    assert imported.to_state() == state
+    assert [o.price_int for o in imported.open_orders(alice)] == [900 * USD]
+    imported.store.close()
+    backup = tmp_path / f"state.json{BACKUP_SUFFIX}"
+    assert json.loads(backup.read_text()) == state
+    again = Exchange.open(path)  # now a database: nothing imported twice
+    assert again.to_state() == state
+    again.store.close()
 
 
-def test_leftover_temp_file_of_a_killed_writer_is_ignored(tmp_path: Path) -> None:
-    path = tmp_path / "state.json"
-    save_state(path, OLD)
-    (tmp_path / ".state.json.abc123.tmp").write_text('{"version": 1, "n"')
-    assert load_state(path) == OLD
-    save_state(path, NEW)
-    assert load_state(path) == NEW
-
-
-def test_a_non_object_file_is_refused(tmp_path: Path) -> None:
+def test_a_state_that_is_not_an_object_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     path.write_text("[1, 2]")
     with pytest.raises(TypeError, match="state object"):
-        load_state(path)
+        Exchange.open(path)
 
 
-WRITER = """
-import sys
-from mtgox_sandbox.store import save_state
-n = 0
-while True:
-    n += 1
-    save_state(sys.argv[1], {"n": n, "payload": [n] * 200_000})
-"""
+def test_old_trades_and_closed_orders_are_deleted(tmp_path: Path) -> None:
+    now = [1_390_000_000_000_000]
+    exchange = Exchange.open(tmp_path / "sandbox.db", clock_us=lambda: now[0])
+    alice = exchange.add_account("alice", "secret", ["trade"])
+    ask = exchange.place_order(alice, "BTCUSD", "ask", BTC, 500 * USD)
+    exchange.place_order(alice, "BTCUSD", "bid", BTC, 500 * USD)
+    assert exchange.trades("BTCUSD", None)
+    now[0] += 24 * 3600 * 1_000_000 + 1
+    exchange.step_market()
+    assert exchange.order(ask.oid) is None
+    assert exchange.store.trades("BTCUSD", 0)[0].tid > ask.priority
+    exchange.store.close()
 
 
-@pytest.mark.parametrize("delay", [0.3, 0.45, 0.6])
-def test_killing_a_busy_writer_never_tears_the_file(
-    tmp_path: Path, delay: float
+def test_a_state_of_the_json_era_carries_on_with_its_id_generator(
+    tmp_path: Path,
 ) -> None:
+    state = Exchange(seed=4).to_state()
+    del state["ids"], state["seed"]  # what the JSON era saved instead:
+    state["id_rng"] = rng_state(seeded_rng("ids:legacy"))
     path = tmp_path / "state.json"
-    writer = subprocess.Popen(  # noqa: S603 (our own interpreter and script)
-        [sys.executable, "-c", WRITER, str(path)],
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not path.exists() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(delay)
-    finally:
-        writer.send_signal(signal.SIGKILL)
-        writer.wait()
-    state = load_state(path)
-    assert state is not None
-    assert state["payload"] == [state["n"]] * 200_000
+    path.write_text(json.dumps(state))
+    imported = Exchange.open(path)
+    alice = imported.add_account("alice", "secret", ["trade"])
+    expected = uuid.UUID(int=seeded_rng("ids:legacy").getrandbits(128), version=4)
+    assert alice.id == str(expected)
+    imported.store.close()
+
+
+def test_a_price_beyond_64_bits_is_kept_exactly(tmp_path: Path) -> None:
+    """Stored before numbers were bounded at the door: kept, not a crash."""
+    path = tmp_path / "sandbox.db"
+    exchange = Exchange.open(path)
+    alice = exchange.add_account("alice", "secret", ["trade"])
+    huge = 10**400
+    exchange.place_order(alice, "BTCUSD", "ask", BTC, huge)
+    exchange.place_order(alice, "BTCUSD", "ask", BTC, 2**63 - 1)
+    exchange.commit()
+    exchange.store.close()
+    reopened = Exchange.open(path)
+    prices = [order.price_int for order in reopened.open_orders(alice)]
+    assert prices == [huge, 2**63 - 1]
+    reopened.store.close()
+
+
+def test_a_failed_import_leaves_the_json_state_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    text = json.dumps({"version": 0})
+    path.write_text(text)
+    with pytest.raises(ValueError, match="version"):
+        Exchange.open(path)
+    assert path.read_text() == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]

@@ -23,8 +23,10 @@ from custom_components.mtgox.services import (
     SERVICE_GET_ORDERS,
     SERVICE_PLACE_ORDER,
 )
-from mtgox_sandbox.exchange import Order as SandboxOrder
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.engine.models import (
+    Order as SandboxOrder,
+)
+from mtgox_sandbox.runner import Sandbox
 
 ORDER_ADD: Final = "1:order/add"
 """Counter of the sandbox's order/add requests (the entry speaks API v1)."""

@@ -27,7 +27,7 @@ from custom_components.mtgox.const import (
     CONF_VALUATION_CURRENCY,
     DOMAIN,
 )
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.runner import Sandbox
 
 from . import setup_entry
 

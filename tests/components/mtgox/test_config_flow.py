@@ -31,7 +31,7 @@ from custom_components.mtgox.const import (
 )
 from custom_components.mtgox.form_input import checked_url
 from mtgox_sandbox.faults import FaultKind
-from mtgox_sandbox.testing import Credentials, Sandbox, running_sandbox
+from mtgox_sandbox.runner import Credentials, Sandbox, running_sandbox
 
 # Valid base64 that is nobody's secret: the exchange refuses its signatures.
 WRONG_SECRET = "d3Jvbmcgc2VjcmV0"

@@ -18,7 +18,7 @@ from custom_components.mtgox.api import MtGoxApiError
 from custom_components.mtgox.const import CONF_PAIRS
 from custom_components.mtgox.helpers import api_error_message
 from mtgox_sandbox.faults import FaultKind
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.runner import Sandbox
 
 from . import (
     REFRESH_REQUESTS,

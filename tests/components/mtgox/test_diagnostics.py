@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.typing import (  # type: ignore[impor
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.runner import Sandbox
 
 
 async def test_diagnostics(

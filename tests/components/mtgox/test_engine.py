@@ -26,7 +26,7 @@ if TYPE_CHECKING:
         MockConfigEntry,
     )
 
-    from mtgox_sandbox.testing import Sandbox
+    from mtgox_sandbox.runner import Sandbox
 
 LAG = "sensor.mt_gox_engine_lag"
 PRICE = "sensor.bitcoin_usd_price"

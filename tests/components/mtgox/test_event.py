@@ -23,7 +23,7 @@ from custom_components.mtgox.const import DOMAIN
 from custom_components.mtgox.coordinator import MtGoxDataUpdateCoordinator
 from custom_components.mtgox.orders import MAX_ORDER_RESULT_ATTEMPTS
 from mtgox_sandbox.faults import FaultKind
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.runner import Sandbox
 
 from . import place_order, run_requested_refresh
 from .market import clear_quotes, units

@@ -39,7 +39,7 @@ from custom_components.mtgox.const import CONF_API_SECRET, DOMAIN
 from custom_components.mtgox.coordinator import MtGoxConfigEntry
 from custom_components.mtgox.services import SERVICE_PLACE_ORDER
 from mtgox_sandbox.faults import RateLimiter
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.runner import Sandbox
 
 from . import (
     CLIENT_TIMEOUT,

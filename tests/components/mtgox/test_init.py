@@ -23,7 +23,7 @@ from pytest_homeassistant_custom_component.typing import (  # type: ignore[impor
 
 from custom_components.mtgox.const import CONF_API_SECRET, CONF_API_VERSION, DOMAIN
 from mtgox_sandbox.faults import FaultKind
-from mtgox_sandbox.testing import DEMO_RIGHTS, Sandbox
+from mtgox_sandbox.runner import DEMO_RIGHTS, Sandbox
 
 from . import assert_reauth_started, entry_device, setup_entry, state_of
 

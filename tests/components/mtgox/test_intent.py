@@ -28,7 +28,7 @@ from custom_components.mtgox.intent import (
     spoken_amount,
 )
 from mtgox_sandbox.faults import FaultKind
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.runner import Sandbox
 
 from .market import trade_at
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
         MockConfigEntry,
     )
 
-    from mtgox_sandbox.testing import Sandbox
+    from mtgox_sandbox.runner import Sandbox
 
 FIGURE = re.compile(r"\d")
 

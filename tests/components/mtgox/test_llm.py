@@ -42,7 +42,7 @@ if TYPE_CHECKING:
         MockConfigEntry,
     )
 
-    from mtgox_sandbox.testing import Sandbox
+    from mtgox_sandbox.runner import Sandbox
 
 READ_ONLY_INTENTS = {
     INTENT_GET_PRICE,

@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.typing import (  # type: ignore[impor
 )
 
 from custom_components.mtgox.const import CONF_MAX_ORDER_AMOUNT, CONF_UPDATE_INTERVAL
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.runner import Sandbox
 
 from . import setup_entry
 from .test_event import ORDERS, house_sells, orders_state, place_bid, refresh

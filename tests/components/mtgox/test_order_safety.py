@@ -23,7 +23,7 @@ from homeassistant.util import dt as dt_util
 
 from custom_components.mtgox.coordinator import MtGoxConfigEntry
 from mtgox_sandbox.faults import FaultKind
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.runner import Sandbox
 
 from . import (
     CLIENT_TIMEOUT,

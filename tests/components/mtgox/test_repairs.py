@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.typing import (  # type: ignore[impor
 
 from custom_components.mtgox.const import DOMAIN
 from custom_components.mtgox.repairs import async_create_fix_flow
-from mtgox_sandbox.testing import DEMO_RIGHTS, Sandbox
+from mtgox_sandbox.runner import DEMO_RIGHTS, Sandbox
 
 from . import assert_reauth_started, setup_entry
 

@@ -54,8 +54,8 @@ from custom_components.mtgox.coordinator import MtGoxConfigEntry
 from custom_components.mtgox.form_input import InvalidInputError, checked_url
 from custom_components.mtgox.services import SERVICE_PLACE_ORDER
 from mtgox_sandbox.faults import FaultKind
+from mtgox_sandbox.runner import Sandbox, running_sandbox
 from mtgox_sandbox.server import SandboxServer
-from mtgox_sandbox.testing import Sandbox, running_sandbox
 from tests.conftest import SIXTY_FOUR_BYTES_BASE64, LogLines, leaked_lines
 
 from . import LIMIT_BUY

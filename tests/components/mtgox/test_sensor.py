@@ -23,8 +23,10 @@ from custom_components.mtgox.const import (
     CONF_VALUATION_CURRENCY,
     DOMAIN,
 )
-from mtgox_sandbox.exchange import Wallet as SandboxWallet
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.engine.models import (
+    Wallet as SandboxWallet,
+)
+from mtgox_sandbox.runner import Sandbox
 
 from . import entry_device, setup_entry, state_of
 

@@ -32,8 +32,8 @@ from custom_components.mtgox.services import (
     SERVICE_PLACE_ORDER,
 )
 from mtgox_sandbox.faults import FaultKind
+from mtgox_sandbox.runner import Sandbox
 from mtgox_sandbox.server import SERVER_ERROR
-from mtgox_sandbox.testing import Sandbox
 
 from . import (
     LIMIT_BUY,

@@ -20,7 +20,7 @@ from custom_components.mtgox.sensor import (
     TICKER_SENSORS,
     WALLET_SENSORS,
 )
-from mtgox_sandbox.testing import Sandbox
+from mtgox_sandbox.runner import Sandbox
 
 from . import setup_entry
 

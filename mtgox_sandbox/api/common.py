@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
-from .exchange import Account, Exchange
-from .money import parse_int64
+from mtgox_sandbox.engine.models import Account
+from mtgox_sandbox.exchange import Exchange
+from mtgox_sandbox.money import parse_int64
 
 UNKNOWN_ERROR: Final = "unknown_error"
 """The attested token of application errors (``Order not found``...)."""

@@ -4,7 +4,8 @@
   ``{"result":"success","return":X}``, or bare ``X`` with ``?raw``.  The
   ``public/``/``private/`` segment is optional and decorative: whether a call
   must be signed depends on the method only.
-* v2: ``/api/2/[<PAIR>/]money/<method>``, answers ``{"result":"success","data":X}``.
+* v2: ``/api/2/[<PAIR>/]money/<method>``, answers ``{"result":"success","data":X}``;
+  also ``/api/2/stream/list_public`` (see :mod:`mtgox_sandbox.stream.channels`).
 
 Both accept the older method names (``depth``, ``fulldepth``, ``trades``,
 ``cancelledtrades``, ``quote``), so v2's deprecated ``money/depth``,
@@ -23,7 +24,8 @@ Choices where the reference is silent:
 * **``order/lag``** is always zero (the engine matches at once):
   ``{"lag":0,"lag_secs":0,"lag_text":"0 seconds","length":"0"}``.
 * **``idkey``** is base64 without padding (75 characters, like the fixture) of
-  16 bytes of a digest of the key, an expiry 24 h ahead and an HMAC of both.
+  16 bytes of a digest of the key, an expiry 24 h ahead and an HMAC of both
+  (:mod:`mtgox_sandbox.stream.idkeys`).
 * **``order/cancel``** takes ``oid`` or, as nitrous documented, ``order``, and
   answers ``{"qid": <new uuid>, "oid": <oid>}``.
 * **``trades/cancelled``** is always empty: sandbox trades are never undone.
@@ -36,17 +38,20 @@ Choices where the reference is silent:
   ``type``, ``date_start``, ``date_end`` and ``trade_id`` are ignored.
 """
 
-import base64
-import hashlib
-import hmac
-import struct
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from . import money, shapes
-from .endpoints import (
+from mtgox_sandbox import money
+from mtgox_sandbox.engine.models import (
+    BASE,
+    BTC_MULTIPLIER,
+)
+from mtgox_sandbox.stream import channels, idkeys
+
+from . import shapes
+from .common import (
     ApiError,
     CallContext,
     Endpoint,
@@ -54,10 +59,8 @@ from .endpoints import (
     invalid_call,
     invalid_parameter,
 )
-from .exchange import BASE, BTC_MULTIPLIER, MICROSECONDS
 
 DEPTH_FILTER_PERCENT: Final = 10
-IDKEY_LIFETIME_US: Final = 24 * 3600 * MICROSECONDS
 ORDER_TYPE: Final = "ask or bid"
 POSITIVE_INTEGER: Final = "a positive integer"
 MAX_DECIMAL_TEXT: Final = 64
@@ -199,6 +202,11 @@ def order_lag(_ctx: CallContext) -> dict[str, Any]:
     return {"lag": 0, "lag_secs": 0, "lag_text": "0 seconds", "length": "0"}
 
 
+def stream_list_public(ctx: CallContext) -> dict[str, str]:
+    """Return every public streaming channel's name and UUID (v2 ``stream/``)."""
+    return channels.list_public(ctx.exchange.pairs)
+
+
 def info(ctx: CallContext) -> dict[str, Any]:
     """Return the caller's account object."""
     return shapes.account_info(ctx.account)
@@ -206,15 +214,7 @@ def info(ctx: CallContext) -> dict[str, Any]:
 
 def idkey(ctx: CallContext) -> str:
     """Return an id key for the streaming API, valid for 24 hours."""
-    account = ctx.account
-    # A digest, not the key's UUID bytes: accounts added from Python may use
-    # any string as their key.  Only authenticated accounts get here, so key
-    # and secret are set.
-    key_digest = hashlib.sha256(str(account.key).encode()).digest()[:16]
-    expiry = struct.pack(">Q", ctx.now_us + IDKEY_LIFETIME_US)
-    secret = base64.b64decode(str(account.secret))
-    tag = hmac.new(secret, key_digest + expiry, hashlib.sha256).digest()
-    return base64.b64encode(key_digest + expiry + tag).decode("ascii").rstrip("=")
+    return idkeys.make_idkey(ctx.account, ctx.now_us)
 
 
 def orders(ctx: CallContext) -> list[dict[str, Any]]:
@@ -281,6 +281,11 @@ ALIASES: Final[dict[str, str]] = {
 }
 """Older v1 names, still accepted by v2 as deprecated aliases."""
 
+STREAM_ENDPOINTS: Final[dict[str, Endpoint]] = {
+    "list_public": Endpoint("stream/list_public", stream_list_public, cacheable=True),
+}
+"""v2's ``stream/<method>`` calls (no v1 path for them is attested)."""
+
 
 def endpoint_named(method: str) -> Endpoint:
     """Return the endpoint of a method name or alias; 404 for anything else."""
@@ -343,6 +348,10 @@ class Version2:
     def route(self, path: str) -> Route:
         """Parse the path after ``/api/2/``."""
         head, _, rest = path.partition("/")
+        if head == "stream":
+            if rest not in STREAM_ENDPOINTS:
+                raise invalid_call()
+            return Route(STREAM_ENDPOINTS[rest], None, path)
         if head == "money":
             pair, method = None, rest
         else:

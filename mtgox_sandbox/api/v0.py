@@ -31,17 +31,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from . import money, shapes
-from .auth import LoginError
-from .endpoints import (
-    ApiError,
-    CallContext,
-    Endpoint,
-    Route,
-    invalid_call,
-    invalid_parameter,
-)
-from .exchange import (
+from mtgox_sandbox import money
+from mtgox_sandbox.auth import LoginError
+from mtgox_sandbox.engine.models import (
     BASE,
     OPEN,
     ORDER_NOT_FOUND,
@@ -49,7 +41,17 @@ from .exchange import (
     ExchangeError,
     Order,
 )
-from .views import GET_INFO, TRADE, place_order
+
+from . import shapes
+from .common import (
+    ApiError,
+    CallContext,
+    Endpoint,
+    Route,
+    invalid_call,
+    invalid_parameter,
+)
+from .v1v2 import GET_INFO, TRADE, place_order
 
 V0_TYPES: Final[dict[str, int]] = {"ask": 1, "bid": 2}
 V0_STATUS_OPEN: Final = 1

@@ -27,12 +27,13 @@ Choices where the reference is silent:
   string like every other trade id.
 """
 
+import functools
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from . import money
-from .exchange import (
+from mtgox_sandbox import money
+from mtgox_sandbox.engine.models import (
     BASE,
     Account,
     DepthLevel,
@@ -51,12 +52,23 @@ DAILY_WITHDRAW_WHOLE_UNITS: Final[dict[str, int]] = {"BTC": 100, "JPY": 1_000_00
 
 DEFAULT_DAILY_WITHDRAW_WHOLE_UNITS: Final = 10_000
 MONTHLY_WITHDRAW_DAYS: Final = 30
+CURRENCY_OBJECT_CACHE_SIZE: Final = 8192
+"""Formatted amounts remembered (a few MB at most)."""
 LINK_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, "mtgox-sandbox:history-link")
 
 
 def currency_object(value_int: int, code: str) -> dict[str, str]:
     """Return the API's currency object (all strings), see ``money``."""
-    return money.currency_object(value_int, code)
+    return dict(_currency_object_items(value_int, code))
+
+
+@functools.lru_cache(maxsize=CURRENCY_OBJECT_CACHE_SIZE)
+def _currency_object_items(value_int: int, code: str) -> tuple[tuple[str, str], ...]:
+    """Return a currency object's items, remembered: amounts repeat from call to call.
+
+    An ``info`` answer alone has 26 of them; formatting was most of its cost.
+    """
+    return tuple(money.currency_object(value_int, code).items())
 
 
 def plain_number(value_int: int, code: str) -> str:

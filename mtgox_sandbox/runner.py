@@ -7,9 +7,11 @@
         sandbox.key, sandbox.secret   # a funded key with get_info, trade, deposit
         sandbox.faults.add(FaultKind.DROP, path="2/*/money/order/add", count=1)
 
-The exchange is loaded from ``state_path`` when that file exists, else built
-fresh from ``seed``.  Accounts are opened (funded like the demo account) for
-the given credentials that the exchange does not know yet.
+The exchange lives in the SQLite database ``state_path`` (created, and built
+fresh from ``seed``, when new; a JSON state file of an older sandbox is
+imported once); without ``state_path`` in an in-memory database.  Accounts
+are opened (funded like the demo account) for the given credentials that the
+exchange does not know yet.
 """
 
 from collections import Counter
@@ -19,9 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from . import store
 from .auth import new_credentials
-from .exchange import Account, Exchange
+from .engine.models import (
+    Account,
+)
+from .exchange import Exchange
 from .faults import DEFAULT_BLOCK_SECONDS, DEFAULT_RATE_LIMIT, Faults
 from .server import DEFAULT_CACHE_SECONDS, SandboxServer
 
@@ -92,14 +96,6 @@ def existing_demo(exchange: Exchange) -> Credentials | None:
     return None
 
 
-def load_or_create(state_path: str | Path | None, seed: int) -> Exchange:
-    """Return the exchange saved at ``state_path``, or a fresh one from ``seed``."""
-    state = store.load_state(state_path) if state_path is not None else None
-    if state is None:
-        return Exchange(seed=seed)
-    return Exchange.from_state(state)
-
-
 @asynccontextmanager
 async def running_sandbox(
     *,
@@ -120,7 +116,7 @@ async def running_sandbox(
     first key of a loaded state is reused, or a demo key is made.  The first
     one is the handle's ``key``/``secret``.
     """
-    exchange = load_or_create(state_path, seed)
+    exchange = Exchange.open(state_path, seed=seed)
     wanted = list(accounts) or [
         existing_demo(exchange) or Credentials(*new_credentials())
     ]
@@ -128,17 +124,17 @@ async def running_sandbox(
         ensure_account(exchange, credentials)
     server = SandboxServer(
         exchange,
-        state_path=state_path,
         cache_seconds=cache_seconds,
         rate_limit=rate_limit,
         block_seconds=block_seconds,
         admin_token=admin_token,
         market_interval=market_interval,
     )
-    server.save_state()
+    exchange.commit()
     try:
         # Inside the try: a start that fails half-way (port taken) still cleans up.
         await server.start(host, port)
         yield Sandbox(server, wanted[0].key, wanted[0].secret)
     finally:
         await server.stop()
+        exchange.store.close()

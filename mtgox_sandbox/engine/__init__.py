@@ -1,0 +1,1 @@
+"""The exchange engine in parts: book, matching, ledger, market data, feed."""

@@ -1,0 +1,1 @@
+"""The Streaming API (websocket and Socket.IO 0.9) over the engine's feed."""
