@@ -16,6 +16,7 @@ from custom_components.mtgox.api import (
     parse_money,
 )
 from custom_components.mtgox.api.money import (
+    format_amount,
     from_int_units,
     multiplier,
     order_amount,
@@ -117,8 +118,26 @@ def test_parse_money_is_exact_beyond_the_default_decimal_precision() -> None:
     ],
 )
 def test_parse_money_rejects_malformed_objects(co: dict[str, object]) -> None:
-    with pytest.raises(MtGoxResponseError):
+    with pytest.raises(
+        MtGoxResponseError,
+        match=r"^currency object without a (currency|valid value_int): \{",
+    ):
         parse_money(co)
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "text"),
+    [
+        (Decimal("0.25"), "BTC", "0.25000000"),
+        (Decimal(750), "USD", "750.00000"),
+        (Decimal("12345.6"), "JPY", "12345.600"),
+        (Decimal("1E+2"), "EUR", "100.00000"),
+    ],
+)
+def test_format_amount_writes_the_currency_places(
+    amount: Decimal, currency: str, text: str
+) -> None:
+    assert format_amount(amount, currency) == text
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from itertools import pairwise
 
 import pytest
@@ -97,6 +98,26 @@ def test_skip_ahead_keeps_a_high_water_mark_beyond_the_jump() -> None:
     assert seen == []
 
 
+def test_skip_ahead_leaves_a_mark_exactly_at_the_jump_alone() -> None:
+    seen: list[int] = []
+    source = NonceSource(
+        1_000_000 + SKIP_AHEAD_US,
+        clock_us=SettableClock(1_000_000),
+        on_change=seen.append,
+    )
+
+    source.skip_ahead()
+
+    assert seen == []
+
+
+def test_a_new_key_starts_at_nonce_one_at_the_latest() -> None:
+    source = NonceSource(clock_us=SettableClock(0))
+
+    assert source.high_water == 0
+    assert source.issue() == 1
+
+
 def test_repeated_skips_at_one_time_do_not_compound() -> None:
     source = NonceSource(clock_us=SettableClock(1_000_000))
 
@@ -111,12 +132,17 @@ def test_repr_shows_the_high_water_mark() -> None:
 
 
 def test_negative_high_water_is_refused() -> None:
-    with pytest.raises(ValueError, match="high_water"):
+    with pytest.raises(ValueError, match="^high_water must not be negative$"):
         NonceSource(-1)
 
 
 def test_default_clock_is_the_wall_clock_in_microseconds() -> None:
+    before = time.time_ns() // 1000
     nonce = NonceSource().issue()
+    after = time.time_ns() // 1000
+
+    assert isinstance(nonce, int)
+    assert before <= nonce <= after
 
     # 2020-01-01 and 2100-01-01 in µs: the unit is microseconds, not ns or s.
     assert 1_577_836_800_000_000 < nonce < 4_102_444_800_000_000

@@ -1,20 +1,24 @@
 """Whatever the server sends, the parsers raise nothing but MtGoxError subclasses.
 
 Arbitrary bytes go through decode_reply; arbitrary JSON values, and recorded
-shapes with one part replaced by an arbitrary value, go through every payload
-parser.
+shapes with one part replaced by an arbitrary value or removed, go through every
+payload parser.  Well-formed replies with hostile values inside are in
+test_reply_fuzz.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custom_components.mtgox.api import ApiVersion, MtGoxError
+from custom_components.mtgox.api import (
+    ApiVersion,
+    MtGoxError,
+)
 from custom_components.mtgox.api.parsing import (
     decode_reply,
     load_json,
@@ -163,24 +167,35 @@ def paths_in(document: object, prefix: Path = ()) -> list[Path]:
     return found
 
 
+MISSING: Final = object()
+"""Put in place of a part by :func:`replaced`: the part is removed."""
+
+
 def replaced(document: object, path: Path, value: object) -> object:
-    """Return a copy of ``document`` with the part at ``path`` replaced by ``value``."""
+    """Return a copy of ``document`` with the part at ``path`` replaced by ``value``.
+
+    ``MISSING`` removes the part (the whole document stays, as None).
+    """
     if not path:
-        return value
+        return None if value is MISSING else value
     head, rest = path[0], path[1:]
     if isinstance(document, dict):
         return {
-            k: replaced(v, rest, value) if k == head else v for k, v in document.items()
+            k: replaced(v, rest, value) if k == head else v
+            for k, v in document.items()
+            if not (k == head and not rest and value is MISSING)
         }
     assert isinstance(document, list)
     return [
-        replaced(v, rest, value) if i == head else v for i, v in enumerate(document)
+        replaced(v, rest, value) if i == head else v
+        for i, v in enumerate(document)
+        if not (i == head and not rest and value is MISSING)
     ]
 
 
 @pytest.mark.parametrize("case", sorted(RECORDED))
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), value=st.one_of(SCALARS, JSON))
+@given(data=st.data(), value=st.one_of(st.just(MISSING), SCALARS, JSON))
 def test_recorded_shapes_with_one_part_broken_raise_only_mtgox_errors(
     case: str, data: st.DataObject, value: object
 ) -> None:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.utils import format_datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -41,6 +42,9 @@ from custom_components.mtgox.api.parsing import (
 )
 
 V0, V1, V2 = ApiVersion.V0, ApiVersion.V1, ApiVersion.V2
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 REAL = Path(__file__).parents[1] / "fixtures" / "real"
 HTML_PAGE = b"<!DOCTYPE HTML>\n<html><head><title>502 Bad Gateway</title></head></html>"
 
@@ -656,3 +660,73 @@ def test_dates_out_of_range_are_refused() -> None:
 
     with pytest.raises(MtGoxResponseError, match="out of range"):
         parse_orders(V1, load_json(body.encode()))
+
+
+def _with(document: str | bytes, *path: str | int, value: object) -> object:
+    """Return the parsed ``document`` with the part at ``path`` set to ``value``."""
+    parsed = load_json(document.encode() if isinstance(document, str) else document)
+    part: Any = parsed
+    for step in path[:-1]:
+        part = part[step]
+    part[path[-1]] = value
+    return parsed
+
+
+IN_EUR = {"value": "1.00000", "value_int": "100000", "currency": "EUR"}
+
+
+@pytest.mark.parametrize(
+    ("parse", "payload", "message"),
+    [
+        (
+            lambda p: parse_orders(V1, p),
+            _with(V1_ORDERS, 0, "amount", value=IN_EUR),
+            "order amount: expected BTC, got EUR",
+        ),
+        (
+            lambda p: parse_orders(V1, p),
+            _with(V1_ORDERS, 0, "effective_amount", value=IN_EUR),
+            "order effective_amount: expected BTC, got EUR",
+        ),
+        (
+            parse_account_info,
+            _with(ACCOUNT, "Monthly_Volume", value=IN_EUR),
+            "account Monthly_Volume: expected BTC, got EUR",
+        ),
+        (
+            lambda p: parse_ticker(V1, "BTCUSD", p),
+            _with(V1_TICKER_2012, "vol", value=IN_EUR),
+            "ticker vol: expected BTC, got EUR",
+        ),
+        (
+            lambda p: parse_ticker(V1, "BTCUSD", p),
+            _with(V1_TICKER_2012, "last", value=IN_EUR),
+            "ticker last: expected USD, got EUR",
+        ),
+        (
+            parse_order_result,
+            _with(ORDER_RESULT, "trades", 0, "price", value=IN_EUR),
+            "order trade price: expected USD, got EUR",
+        ),
+    ],
+)
+def test_an_amount_in_another_currency_is_refused(
+    parse: Callable[[object], object], payload: object, message: str
+) -> None:
+    with pytest.raises(MtGoxResponseError, match=f"^{message}$"):
+        parse(payload)
+
+
+def test_an_unreadable_wallet_is_skipped_by_its_currency() -> None:
+    payload = _with(ACCOUNT, "Wallets", "USD", "Open_Orders", value=IN_EUR)
+
+    account = parse_account_info(payload)
+
+    assert account.invalid_wallets == {"USD"}
+    assert set(account.wallets) == {"BTC"}
+
+
+@pytest.mark.parametrize("order_id", [5, True, "", ["490a"], None])
+def test_an_order_id_that_is_not_a_string_is_refused(order_id: object) -> None:
+    with pytest.raises(MtGoxResponseError, match="^order id: expected a string, got "):
+        parse_order_id(V1, order_id)

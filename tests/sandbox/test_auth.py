@@ -1,11 +1,14 @@
 """Rest-Key / Rest-Sign, nonce and tonce over loopback HTTP (reference §1)."""
 
+import base64
 import time
+import uuid
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 
+from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.runner import Sandbox
 
 from .helpers import FORM, Caller, Reply, fresh_nonce, rest_sign
@@ -66,6 +69,47 @@ async def test_wrong_signature(
     assert_login_error(reply, "login_error_invalid_rest_sign")
     assert sandbox.account.nonce_high_water < nonce
     assert (await caller.signed("1/generic/info", nonce=nonce)).status == 200
+
+
+@pytest.mark.parametrize("inserted", ["!", "*", ".", "-", "_"])
+async def test_signature_with_a_character_outside_base64(
+    caller: Caller, inserted: str
+) -> None:
+    """A right signature with a character that base64 lacks is not decoded leniently."""
+    body = f"nonce={fresh_nonce()}".encode()
+    signature = rest_sign(caller.secret, body)
+    broken = f"{signature[:40]}{inserted}{signature[40:]}"
+    reply = await caller.signed("1/generic/info", body=body, rest_sign_value=broken)
+    assert_login_error(reply, "login_error_invalid_rest_sign")
+
+
+async def test_missing_signature(caller: Caller, sandbox: Sandbox) -> None:
+    """A known key without any Rest-Sign header is refused like a wrong signature."""
+    headers = {"Rest-Key": sandbox.key, **FORM}
+    reply = await caller.request(
+        "POST",
+        "1/generic/info",
+        body=f"nonce={fresh_nonce()}".encode(),
+        headers=headers,
+    )
+    assert_login_error(reply, "login_error_invalid_rest_sign")
+
+
+async def test_stale_nonce_fault_is_the_nonce_error(
+    caller: Caller, sandbox: Sandbox
+) -> None:
+    """The stale-nonce fault answers as a stale nonce would, and consumes nothing."""
+    sandbox.faults.add(FaultKind.STALE_NONCE, path="1/generic/info", count=1)
+    nonce = fresh_nonce()
+    reply = await caller.signed("1/generic/info", nonce=nonce)
+    assert_login_error(reply, "login_error_invalid_nonce")
+    assert (await caller.signed("1/generic/info", nonce=nonce)).status == 200
+
+
+def test_the_demo_key_is_a_uuid_with_a_64_byte_secret(sandbox: Sandbox) -> None:
+    """A sandbox started without accounts makes a key shaped like Mt.Gox's."""
+    assert uuid.UUID(sandbox.key).version == 4
+    assert len(base64.b64decode(sandbox.secret, validate=True)) == 64
 
 
 async def test_signature_with_another_secret(caller: Caller) -> None:

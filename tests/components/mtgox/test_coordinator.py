@@ -4,6 +4,7 @@ Each test asks for ``freezer`` before ``init_integration``: the clock must be
 frozen before the first refresh schedules the next one.
 """
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,13 +15,16 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     MockConfigEntry,
 )
 
-from custom_components.mtgox.api import MtGoxApiError
+from custom_components.mtgox.api import MtGoxApiError, Side
 from custom_components.mtgox.const import CONF_PAIRS
+from custom_components.mtgox.coordinator import MtGoxConfigEntry
 from custom_components.mtgox.helpers import api_error_message
+from custom_components.mtgox.orders import MAX_PLACED_ORDERS
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.runner import Sandbox
 
 from . import (
+    FLOOR,
     REFRESH_REQUESTS,
     assert_reauth_started,
     place_order,
@@ -214,10 +218,28 @@ async def test_blocked_ticker_blocks_refresh(
     sandbox: Sandbox,
     init_integration: MockConfigEntry,
 ) -> None:
-    """A block met on a public call holds back the private ones too."""
+    """A block met on a public call holds back every call, private ones too.
+
+    It fails the whole refresh that met it; until it ends, refreshes send
+    nothing.  The account and order list of the refresh that meets the block are already
+    in flight beside the ticker; the refreshes after it send nothing.
+    """
     sandbox.faults.add(FaultKind.HTML, path="1/BTCUSD/ticker", status=429, count=1)
     await tick(hass, freezer)
     assert state_of(hass, BALANCE) == STATE_UNAVAILABLE
+    sent = sandbox.counters.copy()
+    coordinator = init_integration.runtime_data.coordinator
+
+    # A 429 without Retry-After blocks for the 10 s floor.
+    freezer.tick(timedelta(seconds=FLOOR - 1))
+    await coordinator.async_refresh()
+    assert sandbox.counters == sent
+    assert state_of(hass, BALANCE) == STATE_UNAVAILABLE
+
+    freezer.tick(timedelta(seconds=1))
+    await coordinator.async_refresh()
+    assert sandbox.counters - sent == REFRESH_REQUESTS
+    assert state_of(hass, BALANCE) != STATE_UNAVAILABLE
 
 
 async def test_rejected_key_starts_reauth(
@@ -316,3 +338,19 @@ async def test_unchanged_states_are_not_rewritten(
     sandbox.faults.clear()
     await tick(hass, freezer)
     assert state_of(hass, balance) == before.state
+
+
+async def test_placed_orders_kept_for_cancelling_are_the_newest_few(
+    init_integration: MtGoxConfigEntry,
+) -> None:
+    """An entry that places order after order keeps only the newest pairs and sides."""
+    coordinator = init_integration.runtime_data.coordinator
+    for number in range(MAX_PLACED_ORDERS + 1):
+        coordinator.orders.remember_placed(f"order-{number}", "BTCUSD", Side.BID)
+
+    assert len(coordinator.orders.placed) == MAX_PLACED_ORDERS
+    assert "order-0" not in coordinator.orders.placed
+    assert coordinator.orders.placed[f"order-{MAX_PLACED_ORDERS}"] == (
+        "BTCUSD",
+        Side.BID,
+    )

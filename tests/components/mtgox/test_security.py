@@ -8,14 +8,13 @@ refused for public hosts (test_config_flow); non-administrators get
 right raises a repair issue (test_init); the sandbox's command line binds to
 loopback and its admin endpoint needs a token (tests/sandbox/test_cli.py,
 test_faults.py).  Every test of the suite runs with DEBUG logging and fails if
-a log line holds a secret (tests/conftest.py); the first test here shows that
-check catching what it must.
+a log line holds a secret (tests/secret_guard.py, proven by
+tests/test_secret_guard.py).
 """
 
 import ast
 import inspect
 import ipaddress
-import logging
 import re
 import socket
 import ssl
@@ -47,7 +46,6 @@ from custom_components.mtgox.api import (
     MtGoxClient,
     MtGoxConnectionError,
 )
-from custom_components.mtgox.api.signing import decode_secret, rest_sign
 from custom_components.mtgox.compat import ATTR_CONFIG_ENTRY_ID
 from custom_components.mtgox.const import CONF_API_SECRET, CONF_API_VERSION, DOMAIN
 from custom_components.mtgox.coordinator import MtGoxConfigEntry
@@ -56,20 +54,23 @@ from custom_components.mtgox.services import SERVICE_PLACE_ORDER
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.runner import Sandbox, running_sandbox
 from mtgox_sandbox.server import SandboxServer
-from tests.conftest import SIXTY_FOUR_BYTES_BASE64, LogLines, leaked_lines
+from tests.secret_guard import Credentials, LoggedLine, decoded_secret, find_leaks
 
 from . import LIMIT_BUY
 
 INTEGRATION: Final = Path(__file__).parents[3] / "custom_components" / "mtgox"
 
 
+SIXTY_FOUR_BYTES_BASE64: Final = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{86}==")
+"""A Mt.Gox secret or a Rest-Sign (an HMAC-SHA512): base64 of 64 bytes."""
+
+
 def hides_credentials(text: str, sandbox: Sandbox) -> bool:
     """Tell whether a text holds neither the key, the secret nor a signature."""
-    return (
-        sandbox.secret not in text
-        and sandbox.key not in text
-        and not SIXTY_FOUR_BYTES_BASE64.search(text)
-    )
+    credentials = Credentials({decoded_secret(sandbox.secret)}, set(), {sandbox.key})
+    return not find_leaks(
+        [LoggedLine("", "", text)], credentials
+    ) and not SIXTY_FOUR_BYTES_BASE64.search(text)
 
 
 def exception_texts(err: BaseException) -> Iterator[str]:
@@ -86,50 +87,6 @@ def exception_texts(err: BaseException) -> Iterator[str]:
         yield repr(current.args)
         yield repr(getattr(current, "translation_placeholders", None))
         pending += [current.__cause__, current.__context__]
-
-
-# The log check ---------------------------------------------------------------------
-
-
-def _log_error_with(logger: logging.Logger, message: str) -> None:
-    """Log an exception whose text is ``message``, with its traceback."""
-    try:
-        _raise_value_error(message)
-    except ValueError:
-        logger.exception("Failed")
-
-
-def _raise_value_error(message: str) -> None:
-    """Raise ValueError(message)."""
-    raise ValueError(message)
-
-
-def test_log_check_catches_secrets_and_signatures(sandbox: Sandbox) -> None:
-    """The suite-wide check flags a secret or a Rest-Sign, and nothing harmless."""
-    signature = rest_sign(decode_secret(sandbox.secret), b"nonce=1")
-    handler = LogLines()
-    # Kept off the root logger, where the suite-wide check would fail this test.
-    logger = logging.getLogger("tests.log_check")
-    logger.propagate = False
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(handler)
-    try:
-        logger.debug("secret %s", sandbox.secret)
-        logger.debug("Rest-Sign: %s", signature)
-        _log_error_with(logger, f"bad secret {sandbox.secret}")
-        # What may be logged: the key's start, hex tokens, an idkey, a URL.
-        logger.debug("client %s", f"{sandbox.key[:8]}...")
-        logger.debug("token %s", "ab" * 64)
-        logger.debug("idkey %s", "A" * 75)
-        logger.debug("POST 1/generic/info -> HTTP 200 %s", sandbox.url)
-    finally:
-        logger.removeHandler(handler)
-
-    leaks = leaked_lines(handler.lines, {sandbox.secret})
-    assert len(leaks) == 3
-    assert leaks[2].startswith("tests.log_check: Failed\nTraceback")
-    # The signature alone, without knowing the secret, is caught by its shape.
-    assert leaked_lines(handler.lines[1:2], set()) == handler.lines[1:2]
 
 
 # Secrets in errors and reprs -------------------------------------------------------------

@@ -545,12 +545,21 @@ async def test_cancel_order(
     placed = await place_order(
         hass, init_integration, **{**LIMIT_BUY, "pair": "BTCEUR"}
     )
+    # The refresh the placing asked for, so that the cancel's own is the only
+    # one pending below.
+    await run_requested_refresh(hass)
+    coordinator = init_integration.runtime_data.coordinator
+    assert [order.oid for order in coordinator.data.orders] == [placed["order_id"]]
+    assert coordinator.data.account.wallets["EUR"].open_orders > 0
 
     response = await cancel_order(hass, init_integration, placed["order_id"])
 
     assert response is None
     assert open_sandbox_orders(sandbox) == []
     assert sandbox.counters["1:order/cancel"] == 1
+    await run_requested_refresh(hass)
+    assert coordinator.data.orders == ()
+    assert coordinator.data.account.wallets["EUR"].open_orders == 0
 
 
 async def test_cancel_unknown_order(
