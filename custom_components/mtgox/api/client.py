@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
 import aiohttp
 
+from .engine import engine_path, parse_lag, parse_quote
 from .errors import (
     MtGoxApiError,
     MtGoxAuthenticationError,
@@ -22,15 +22,8 @@ from .errors import (
     MtGoxStaleNonceError,
     MtGoxTimeoutError,
 )
-from .models import (
-    AccountInfo,
-    ApiVersion,
-    Order,
-    OrderResult,
-    Side,
-    Ticker,
-)
-from .money import order_units
+from .models import AccountInfo, ApiVersion, Order, OrderResult, Side, Ticker
+from .money import order_units, split_pair
 from .nonce import NonceSource
 from .parsing import (
     decode_reply,
@@ -50,7 +43,6 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 USER_AGENT = f"mtgox-home-assistant/0.1 aiohttp/{aiohttp.__version__}"
-_PAIR = re.compile(r"[A-Z]{6}")
 _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 _V0_ITEM = "BTC"
 _V0_TYPES = {Side.ASK: "1", Side.BID: "2"}
@@ -118,7 +110,7 @@ class MtGoxClient:
 
     async def ticker(self, pair: str) -> Ticker:
         """Return the ticker of a pair such as ``"BTCUSD"``."""
-        item, currency = _split_pair(pair)
+        item, currency = split_pair(pair)
         query: dict[str, str] | None
         match self._version:
             case ApiVersion.V0:
@@ -173,7 +165,7 @@ class MtGoxClient:
         one. When the reply names none and the list does not tell which is new,
         MtGoxOrderPlacedError says the order was placed with an unknown oid.
         """
-        item, currency = _split_pair(pair)
+        item, currency = split_pair(pair)
         side = Side(side)
         amount_int = order_units(amount, item)
         price_int = None if price is None else order_units(price, currency)
@@ -236,7 +228,7 @@ class MtGoxClient:
         ``side`` is sent as v0's ``type`` (1 ask, 2 bid) when known; v1 and v2
         find the order by ``oid`` alone.
         """
-        _split_pair(pair)
+        split_pair(pair)
         params = [("oid", oid)]
         match self._version:
             case ApiVersion.V0:
@@ -261,6 +253,19 @@ class MtGoxClient:
             "money/order/result" if version is ApiVersion.V2 else "generic/order/result"
         )
         return await self._post(version, path, parse_order_result, params)
+
+    async def engine_lag(self) -> Decimal:
+        """Return how long the engine's queue delays a new order, in seconds."""
+        version, path = engine_path(self._version, "generic", "order/lag")
+        return await self._request("GET", version, path, parse_lag)
+
+    async def quote(self, pair: str, side: Side, amount: Decimal) -> Decimal:
+        """Return what ``amount`` BTC at market would cost (bid) or fetch (ask) now."""
+        item, currency = split_pair(pair)
+        version, path = engine_path(self._version, pair, "order/quote")
+        query = {"type": Side(side).value, "amount": str(order_units(amount, item))}
+        parse = partial(parse_quote, currency)
+        return await self._request("GET", version, path, parse, query=query)
 
     def _with_order_id(self, payload: object) -> tuple[object, str | None]:
         return payload, parse_order_id(self._version, payload)
@@ -385,12 +390,6 @@ def _decode_and_parse[T](
 
 def _ignore_payload(_payload: object) -> None:
     """Accept any successful reply: the call's outcome is that it succeeded."""
-
-
-def _split_pair(pair: str) -> tuple[str, str]:
-    if not _PAIR.fullmatch(pair):
-        raise ValueError(f"not a pair such as 'BTCUSD': {pair!r}")
-    return pair[:3], pair[3:]
 
 
 def _require_v0_item(item: str) -> None:

@@ -33,6 +33,7 @@ MAX_INTEGER_UNITS = 2**63
 """Bound of ``amount_int`` and ``price_int``: the exchange's signed 64-bit integers."""
 
 _INTEGER = re.compile(r"-?[0-9]+")
+_PAIR = re.compile(r"[A-Z]{6}")
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,13 @@ def decimal_places(currency: str) -> int:
 def format_amount(amount: Decimal, currency: str) -> str:
     """Write ``amount`` with exactly the currency's decimals, as the API's ``value``."""
     return f"{amount:.{decimal_places(currency)}f}"
+
+
+def split_pair(pair: str) -> tuple[str, str]:
+    """Return the item and the currency of a pair such as ``"BTCUSD"``."""
+    if not _PAIR.fullmatch(pair):
+        raise ValueError(f"not a pair such as 'BTCUSD': {pair!r}")
+    return pair[:3], pair[3:]
 
 
 def multiplier(currency: str) -> int:
