@@ -58,6 +58,8 @@ class MtGoxData:
     account: AccountInfo
     tickers: Mapping[str, Ticker]
     orders: tuple[Order, ...]
+    lag: Decimal | None = None
+    """The engine's lag in seconds; None when not read (its sensor is disabled)."""
 
     def portfolio_value(self, currency: str) -> Decimal | None:
         """Value every wallet at the last prices, in ``currency``; None if unknown."""
@@ -111,6 +113,8 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
             cancel_on_shutdown=True,
         )
         self.orders = OrderTracker(client)
+        self.read_lag = False
+        """Set by the lag sensor while it is enabled; see _async_read_lag."""
         self.order_updates: tuple[OrderUpdate, ...] = ()
         """The orders that filled or were cancelled since the refresh before."""
         super().__init__(
@@ -173,7 +177,7 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
             raise rate_limited(wait)
 
         # Private calls queue on the client's nonce lock; tickers are public.
-        private, public = await asyncio.gather(
+        private, public, lag = await asyncio.gather(
             asyncio.gather(
                 self.client.account_info(),
                 self.client.open_orders(),
@@ -183,6 +187,7 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
                 *(self.client.ticker(pair) for pair in self.pairs),
                 return_exceptions=True,
             ),
+            self._async_read_lag(),
         )
         account, orders = private
         # A rejected key, a block or a bug fails the whole refresh; any other
@@ -196,8 +201,11 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
             isinstance(account, BaseException)
             or isinstance(orders, BaseException)
             or ticker_blockers
+            or isinstance(lag, BaseException)
         ):
-            failures = [r for r in (account, orders) if isinstance(r, BaseException)]
+            failures = [
+                r for r in (account, orders, lag) if isinstance(r, BaseException)
+            ]
             self._raise_failure(min([*failures, *ticker_blockers], key=severity))
 
         for pair, ticker in zip(self.pairs, public, strict=True):
@@ -207,10 +215,30 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
             for pair, ticker in zip(self.pairs, public, strict=True)
             if isinstance(ticker, Ticker)
         }
-        data = MtGoxData(account=account, tickers=tickers, orders=tuple(orders))
+        data = MtGoxData(
+            account=account, tickers=tickers, orders=tuple(orders), lag=lag
+        )
         self._log_unvalued_currencies(data)
         self.order_updates = await self.orders.async_updates(data.orders)
         return data
+
+    async def _async_read_lag(self) -> Decimal | MtGoxError | None:
+        """Read the engine's lag, if its sensor wants it, in the refresh's window.
+
+        Read with the tickers, so never faster than the refresh (at least 10 s,
+        the exchange's cache) and only while the diagnostic sensor is enabled:
+        by default it costs no request. A failed read takes down only that
+        sensor; a block or a rejected key is returned, to fail the refresh.
+        """
+        if not self.read_lag:
+            return None
+        try:
+            return await self.client.engine_lag()
+        except MtGoxError as err:
+            if not hurts_only_its_pair(err):
+                return err
+            LOGGER.debug("Engine lag unavailable: %s", err)
+            return None
 
     def _raise_failure(self, err: BaseException) -> NoReturn:
         """Fail the refresh with the error that matters most; remember a block."""

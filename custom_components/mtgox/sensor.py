@@ -7,11 +7,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.components.sensor import (
+    SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import PERCENTAGE, EntityCategory
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTime
 from homeassistant.core import HomeAssistant, callback
 
 from .const import BITCOIN
@@ -157,6 +158,19 @@ ACCOUNT_SENSORS: tuple[MtGoxAccountSensorEntityDescription, ...] = (
     ),
 )
 
+# Disabled by default: it is the one sensor that costs a request of its own at
+# every refresh (see MtGoxDataUpdateCoordinator._async_read_lag).
+ENGINE_LAG_SENSOR: Final = SensorEntityDescription(
+    key="engine_lag",
+    translation_key="engine_lag",
+    device_class=SensorDeviceClass.DURATION,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    entity_registry_enabled_default=False,
+    native_unit_of_measurement=UnitOfTime.SECONDS,
+    state_class=SensorStateClass.MEASUREMENT,
+    suggested_display_precision=1,
+)
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -176,6 +190,7 @@ async def async_setup_entry(
                 MtGoxAccountSensor(coordinator, description)
                 for description in ACCOUNT_SENSORS
             ),
+            MtGoxEngineLagSensor(coordinator, ENGINE_LAG_SENSOR),
         ]
     )
 
@@ -286,3 +301,36 @@ class MtGoxAccountSensor(MtGoxAccountEntity, SensorEntity):
     def native_value(self) -> str | int | None:
         """Return the figure from the last refresh."""
         return _state(self.entity_description.value_fn(self.coordinator))
+
+
+class MtGoxEngineLagSensor(MtGoxAccountEntity, SensorEntity):
+    """How long the exchange's trading engine takes to reach a new order."""
+
+    def __init__(
+        self,
+        coordinator: MtGoxDataUpdateCoordinator,
+        description: SensorEntityDescription,
+    ) -> None:
+        """Initialize the sensor; the lag is read only once it is added."""
+        super().__init__(coordinator, description.key)
+        self.entity_description = description
+
+    async def async_added_to_hass(self) -> None:
+        """Have the coordinator read the lag from its next refresh on."""
+        self.coordinator.read_lag = True
+        await super().async_added_to_hass()
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Stop the lag's request: no entity shows it any more."""
+        self.coordinator.read_lag = False
+        await super().async_will_remove_from_hass()
+
+    @property
+    def available(self) -> bool:
+        """Return whether the last refresh read the lag."""
+        return super().available and self.coordinator.data.lag is not None
+
+    @property
+    def native_value(self) -> str | int | None:
+        """Return the lag in seconds, exactly."""
+        return _state(self.coordinator.data.lag)

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 SERVICE_PLACE_ORDER: Final = "place_order"
 SERVICE_CANCEL_ORDER: Final = "cancel_order"
 SERVICE_GET_ORDERS: Final = "get_orders"
+SERVICE_GET_QUOTE: Final = "get_quote"
 
 ATTR_SIDE: Final = "side"
 ATTR_AMOUNT: Final = "amount"
@@ -79,6 +80,13 @@ PLACE_ORDER_SCHEMA: Final = ENTRY_SCHEMA.extend(
         vol.Required(ATTR_SIDE): vol.In(SIDES),
         vol.Required(ATTR_AMOUNT): cv.string,
         vol.Optional(ATTR_PRICE): cv.string,
+        vol.Optional(ATTR_PAIR): cv.string,
+    }
+)
+GET_QUOTE_SCHEMA: Final = ENTRY_SCHEMA.extend(
+    {
+        vol.Required(ATTR_SIDE): vol.In(SIDES),
+        vol.Required(ATTR_AMOUNT): cv.string,
         vol.Optional(ATTR_PAIR): cv.string,
     }
 )
@@ -336,6 +344,29 @@ async def _async_get_orders(call: ServiceCall) -> ServiceResponse:
     }
 
 
+async def _async_get_quote(call: ServiceCall) -> ServiceResponse:
+    """Say what a market order would cost or fetch now, as the book stands.
+
+    Checked like an order (pair, amount, the set maximum), so the quote is of
+    an order the account could place.
+    """
+    entry = _loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
+    coordinator = entry.runtime_data.coordinator
+    pair = _requested_pair(call, coordinator)
+    amount = _requested_amount(call, coordinator)
+    side_name: str = call.data[ATTR_SIDE]
+    async with translated_client_errors():
+        total = await entry.runtime_data.client.quote(pair, SIDES[side_name], amount)
+    currency = pair.removeprefix(BITCOIN)
+    return {
+        "pair": pair,
+        "side": side_name,
+        "amount": format_amount(amount, BITCOIN),
+        "total": format_amount(total, currency),
+        "currency": currency,
+    }
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the order actions, once for every Mt.Gox config entry."""
@@ -358,5 +389,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_GET_ORDERS,
         admin_only(hass, _async_get_orders),
         schema=vol_schema(ENTRY_SCHEMA),
+        supports_response=SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_QUOTE,
+        admin_only(hass, _async_get_quote),
+        schema=vol_schema(GET_QUOTE_SCHEMA),
         supports_response=SupportsResponse.ONLY,
     )

@@ -165,37 +165,46 @@ class StreamHub:
     def _route(self, event: Event) -> None:
         """Turn one engine event into messages for whoever subscribed."""
         match event:
-            case TradeEvent(trade=trade, parties=parties):
-                payload = None
-                if self._listening(TRADE_CHANNEL):
-                    payload = messages.trade_payload(trade)
-                    self._publish(TRADE_CHANNEL, "trade", payload)
-                for account_index in dict.fromkeys(parties):
-                    if self._by_account.get(account_index):
-                        payload = payload or messages.trade_payload(trade)
-                        self._publish_private(account_index, "trade", payload)
+            case TradeEvent():
+                self._route_trade(event)
             case DepthEvent(pair=pair):
                 name = f"depth.{pair}"
                 if self._listening(name):
-                    payload = messages.depth_payload(event, self.now())
-                    self._publish(name, "depth", payload)
+                    self._publish(
+                        name, "depth", messages.depth_payload(event, self.now())
+                    )
             case TickerEvent(pair=pair):
                 if self._listening(f"ticker.{pair}"):
                     self._tickers_due.add(pair)
                     self._schedule_flush()
-            case OrderEvent(account_index=account_index, oid=oid):
-                if self._listening(LAG_CHANNEL):
-                    self._lag_due = oid
-                    self._schedule_flush()
-                if self._by_account.get(account_index):
-                    order = None if event.reason else self.exchange.order(oid)
-                    payload = messages.user_order_payload(event, order)
-                    self._publish_private(account_index, "user_order", payload)
+            case OrderEvent():
+                self._route_order(event)
             case WalletEvent(account_index=account_index):
                 if self._by_account.get(account_index):
                     wallet = messages.wallet_payload(event)
                     if wallet is not None:
                         self._publish_private(account_index, "wallet", wallet)
+
+    def _route_trade(self, event: TradeEvent) -> None:
+        """Publish a trade on the trade channel and to each party's private channel."""
+        payload = None
+        if self._listening(TRADE_CHANNEL):
+            payload = messages.trade_payload(event.trade)
+            self._publish(TRADE_CHANNEL, "trade", payload)
+        for account_index in dict.fromkeys(event.parties):
+            if self._by_account.get(account_index):
+                payload = payload or messages.trade_payload(event.trade)
+                self._publish_private(account_index, "trade", payload)
+
+    def _route_order(self, event: OrderEvent) -> None:
+        """Schedule the lag message and tell the owner about the order."""
+        if self._listening(LAG_CHANNEL):
+            self._lag_due = event.oid
+            self._schedule_flush()
+        if self._by_account.get(event.account_index):
+            order = None if event.reason else self.exchange.order(event.oid)
+            payload = messages.user_order_payload(event, order)
+            self._publish_private(event.account_index, "user_order", payload)
 
     def _listening(self, name: str) -> bool:
         """Return whether any connection subscribed to a public channel."""

@@ -33,6 +33,16 @@ FORM: Final = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 @contextlib.contextmanager
+def memory_exchange(**options: Any) -> Iterator[Exchange]:
+    """Run a new exchange in an in-memory database, closed on exit."""
+    exchange = Exchange(**options)
+    try:
+        yield exchange
+    finally:
+        exchange.store.close()
+
+
+@contextlib.contextmanager
 def saved_exchange(path: Path) -> Iterator[Exchange]:
     """Open the exchange committed to the database at ``path``, as a restart would.
 

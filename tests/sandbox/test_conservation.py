@@ -27,6 +27,8 @@ from mtgox_sandbox.engine.models import (
 )
 from mtgox_sandbox.exchange import Exchange
 
+from .helpers import memory_exchange
+
 USERS = 2
 START_US = 1_390_000_000_000_000
 
@@ -117,18 +119,20 @@ def run(exchange: Exchange, operation: Place | Cancel | Step) -> str | None:
 def test_trading_conserves_every_currency(
     script: list[Place | Cancel | Step], seed: int
 ) -> None:
-    exchange = Exchange(seed=seed, clock_us=itertools.count(START_US, 1_000).__next__)
-    for n in range(USERS):
-        exchange.add_account(f"key{n}", "secret", ["trade"])
-    totals = exchange.totals()
-    refusals: set[str] = set()
-    for operation in script:
-        refusal = run(exchange, operation)
-        if refusal is not None:
-            refusals.add(refusal)
-        assert exchange.totals() == totals
-        assert_books_are_sound(exchange)
-    assert refusals <= {"Order amount is too low", "Insufficient funds"}
+    with memory_exchange(
+        seed=seed, clock_us=itertools.count(START_US, 1_000).__next__
+    ) as exchange:
+        for n in range(USERS):
+            exchange.add_account(f"key{n}", "secret", ["trade"])
+        totals = exchange.totals()
+        refusals: set[str] = set()
+        for operation in script:
+            refusal = run(exchange, operation)
+            if refusal is not None:
+                refusals.add(refusal)
+            assert exchange.totals() == totals
+            assert_books_are_sound(exchange)
+        assert refusals <= {"Order amount is too low", "Insufficient funds"}
 
 
 @dataclass(frozen=True)

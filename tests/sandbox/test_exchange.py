@@ -3,6 +3,7 @@
 import json
 import time
 import uuid
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -19,6 +20,8 @@ from mtgox_sandbox.engine.models import (
     now_us,
 )
 from mtgox_sandbox.exchange import Exchange
+
+from .helpers import memory_exchange
 
 BTC = 100_000_000
 USD = 100_000
@@ -49,13 +52,13 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def exchange(clock: FakeClock) -> Exchange:
+def exchange(clock: FakeClock) -> Iterator[Exchange]:
     """Return an exchange whose market maker has withdrawn its quotes."""
-    exchange = Exchange(seed=7, clock_us=clock)
-    maker = exchange.house_account("maker")
-    for order in exchange.open_orders(maker):
-        exchange.cancel_order(maker, order.oid)
-    return exchange
+    with memory_exchange(seed=7, clock_us=clock) as exchange:
+        maker = exchange.house_account("maker")
+        for order in exchange.open_orders(maker):
+            exchange.cancel_order(maker, order.oid)
+        yield exchange
 
 
 @pytest.fixture
@@ -660,41 +663,41 @@ def snapshot(exchange: Exchange) -> list[object]:
 
 
 def test_fresh_exchange_has_quotes_around_early_2014_prices(clock: FakeClock) -> None:
-    exchange = Exchange(clock_us=clock)
-    expected = {
-        "BTCUSD": 800 * USD,
-        "BTCEUR": 590 * USD,
-        "BTCJPY": 82_000_000,
-        "BTCGBP": 490 * USD,
-    }
-    for pair, price in expected.items():
-        ticker = exchange.ticker(pair)
-        assert ticker.buy < price < ticker.sell
-        depth = exchange.depth(pair)
-        assert len(depth.bids) == len(depth.asks) == 5
+    with memory_exchange(clock_us=clock) as exchange:
+        expected = {
+            "BTCUSD": 800 * USD,
+            "BTCEUR": 590 * USD,
+            "BTCJPY": 82_000_000,
+            "BTCGBP": 490 * USD,
+        }
+        for pair, price in expected.items():
+            ticker = exchange.ticker(pair)
+            assert ticker.buy < price < ticker.sell
+            depth = exchange.depth(pair)
+            assert len(depth.bids) == len(depth.asks) == 5
 
 
 def test_market_steps_trade_and_move_the_price(clock: FakeClock) -> None:
-    exchange = Exchange(seed=3, clock_us=clock)
-    before = exchange.totals()
-    for _ in range(150):
-        clock.advance(10)
-        exchange.step_market()
-    for pair in exchange.pairs:
-        ticker = exchange.ticker(pair)
-        assert ticker.vol > 0
-        assert ticker.high > ticker.low
-        assert exchange.reference_price(pair) != START_PRICES[pair]
-    assert exchange.totals() == before
-    roles: tuple[HouseRole, ...] = ("maker", "taker", "fees")
-    kept = [
-        (wallet.operations, exchange.store.history_size(house.index, code))
-        for house in map(exchange.house_account, roles)
-        for code, wallet in house.wallets.items()
-    ]
-    # The database holds the newest entries only, however many there were.
-    assert any(operations > HOUSE_HISTORY_LIMIT for operations, _ in kept)
-    assert all(size == min(ops, HOUSE_HISTORY_LIMIT) for ops, size in kept)
+    with memory_exchange(seed=3, clock_us=clock) as exchange:
+        before = exchange.totals()
+        for _ in range(150):
+            clock.advance(10)
+            exchange.step_market()
+        for pair in exchange.pairs:
+            ticker = exchange.ticker(pair)
+            assert ticker.vol > 0
+            assert ticker.high > ticker.low
+            assert exchange.reference_price(pair) != START_PRICES[pair]
+        assert exchange.totals() == before
+        roles: tuple[HouseRole, ...] = ("maker", "taker", "fees")
+        kept = [
+            (wallet.operations, exchange.store.history_size(house.index, code))
+            for house in map(exchange.house_account, roles)
+            for code, wallet in house.wallets.items()
+        ]
+        # The database holds the newest entries only, however many there were.
+        assert any(operations > HOUSE_HISTORY_LIMIT for operations, _ in kept)
+        assert all(size == min(ops, HOUSE_HISTORY_LIMIT) for ops, size in kept)
 
 
 def test_a_maker_out_of_bitcoin_keeps_quoting_bids(exchange: Exchange) -> None:
@@ -709,39 +712,39 @@ def test_a_maker_out_of_bitcoin_keeps_quoting_bids(exchange: Exchange) -> None:
 def test_market_walk_is_deterministic_for_a_seed() -> None:
     def run(seed: int) -> list[object]:
         clock = FakeClock()
-        exchange = Exchange(seed=seed, clock_us=clock)
-        for _ in range(20):
-            clock.advance(10)
-            exchange.step_market()
-        return snapshot(exchange)
+        with memory_exchange(seed=seed, clock_us=clock) as exchange:
+            for _ in range(20):
+                clock.advance(10)
+                exchange.step_market()
+            return snapshot(exchange)
 
     assert run(11) == run(11)
     assert run(11) != run(12)
 
 
 def test_state_round_trips_through_json(clock: FakeClock) -> None:
-    exchange = Exchange(seed=5, clock_us=clock)
-    user = exchange.add_account("key", "secret", ["trade"])
-    user.nonce_high_water = 1_390_000_000_123_456
-    user.recent_tonces.append(1_390_000_000_000_001)
-    exchange.place_order(user, "BTCUSD", "bid", BTC, 700 * USD)
-    exchange.place_order(user, "BTCEUR", "ask", BTC, 700 * USD)
-    for _ in range(10):
-        clock.advance(10)
-        exchange.step_market()
-    exchange.revoke_key("key")
-    state = exchange.to_state()
-    restored = Exchange.from_state(json.loads(json.dumps(state)), clock_us=clock)
-    assert restored.to_state() == state
-    assert restored.accounts[-1].nonce_high_water == 1_390_000_000_123_456
-    assert restored.account_for_key("key") is None
-    # The restored exchange carries on exactly as the original does.
-    for twin in (exchange, restored):
-        clock.now = START_US + DAY_US
-        for _ in range(5):
-            twin.step_market()
-    assert snapshot(restored) == snapshot(exchange)
-    assert restored.to_state() == exchange.to_state()
+    with memory_exchange(seed=5, clock_us=clock) as exchange:
+        user = exchange.add_account("key", "secret", ["trade"])
+        user.nonce_high_water = 1_390_000_000_123_456
+        user.recent_tonces.append(1_390_000_000_000_001)
+        exchange.place_order(user, "BTCUSD", "bid", BTC, 700 * USD)
+        exchange.place_order(user, "BTCEUR", "ask", BTC, 700 * USD)
+        for _ in range(10):
+            clock.advance(10)
+            exchange.step_market()
+        exchange.revoke_key("key")
+        state = exchange.to_state()
+        restored = Exchange.from_state(json.loads(json.dumps(state)), clock_us=clock)
+        assert restored.to_state() == state
+        assert restored.accounts[-1].nonce_high_water == 1_390_000_000_123_456
+        assert restored.account_for_key("key") is None
+        # The restored exchange carries on exactly as the original does.
+        for twin in (exchange, restored):
+            clock.now = START_US + DAY_US
+            for _ in range(5):
+                twin.step_market()
+        assert snapshot(restored) == snapshot(exchange)
+        assert restored.to_state() == exchange.to_state()
 
 
 def test_unknown_state_version_is_refused() -> None:

@@ -1,5 +1,7 @@
 """The engine's feed: trades, depth, ticker, order and wallet changes, in order."""
 
+from collections.abc import Iterator
+
 import pytest
 
 from mtgox_sandbox.engine.feed import (
@@ -12,19 +14,21 @@ from mtgox_sandbox.engine.feed import (
 )
 from mtgox_sandbox.exchange import Exchange
 
+from .helpers import memory_exchange
+
 BTC = 100_000_000
 USD = 100_000
 PRICE = 500 * USD
 
 
 @pytest.fixture
-def exchange() -> Exchange:
+def exchange() -> Iterator[Exchange]:
     """Return an exchange whose market maker has withdrawn its quotes."""
-    exchange = Exchange(seed=7)
-    maker = exchange.house_account("maker")
-    for order in exchange.open_orders(maker):
-        exchange.cancel_order(maker, order.oid)
-    return exchange
+    with memory_exchange(seed=7) as exchange:
+        maker = exchange.house_account("maker")
+        for order in exchange.open_orders(maker):
+            exchange.cancel_order(maker, order.oid)
+        yield exchange
 
 
 def listen(exchange: Exchange) -> list[Event]:

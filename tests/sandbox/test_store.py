@@ -13,6 +13,8 @@ from mtgox_sandbox.exchange import Exchange
 from mtgox_sandbox.schema import SCHEMA_VERSION
 from mtgox_sandbox.store import Store
 
+from .helpers import memory_exchange
+
 BTC = 100_000_000
 USD = 100_000
 
@@ -56,15 +58,16 @@ def test_uncommitted_changes_are_not_in_the_database(tmp_path: Path) -> None:
     exchange.store.close()  # as a crash before the commit would
     reopened = Exchange.open(path)
     assert reopened.account_for_key("alice") is None
-    assert reopened.totals() == Exchange().totals()
+    with memory_exchange() as fresh:
+        assert reopened.totals() == fresh.totals()
     reopened.store.close()
 
 
 def test_a_json_state_is_imported_once_and_kept_as_a_backup(tmp_path: Path) -> None:
-    old = Exchange(seed=4)
-    alice = old.add_account("alice", "secret", ["trade"])
-    old.place_order(alice, "BTCUSD", "ask", BTC, 900 * USD)
-    state = old.to_state()
+    with memory_exchange(seed=4) as old:
+        alice = old.add_account("alice", "secret", ["trade"])
+        old.place_order(alice, "BTCUSD", "ask", BTC, 900 * USD)
+        state = old.to_state()
     path = tmp_path / "state.json"
     path.write_text(json.dumps(state))
     imported = Exchange.open(path)
@@ -102,7 +105,8 @@ def test_old_trades_and_closed_orders_are_deleted(tmp_path: Path) -> None:
 def test_a_state_of_the_json_era_carries_on_with_its_id_generator(
     tmp_path: Path,
 ) -> None:
-    state = Exchange(seed=4).to_state()
+    with memory_exchange(seed=4) as old:
+        state = old.to_state()
     del state["ids"], state["seed"]  # what the JSON era saved instead:
     state["id_rng"] = rng_state(seeded_rng("ids:legacy"))
     path = tmp_path / "state.json"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
+from .engine import engine_path, parse_lag, parse_quote
 from .errors import (
     MtGoxApiError,
     MtGoxAuthenticationError,
@@ -32,12 +33,10 @@ from .models import (
     Side,
     Ticker,
     require_v0_item,
-    split_pair,
 )
-from .money import order_units
+from .money import order_units, split_pair
 from .nonce import NonceSource
 from .parsing import (
-    decode_reply,
     parse_account_info,
     parse_order_id,
     parse_order_result,
@@ -45,7 +44,13 @@ from .parsing import (
     parse_ticker,
     parse_traded_pairs,
 )
-from .reading import ACCEPT_ENCODING, MAX_REPLY_BYTES, read_bounded
+from .reading import (
+    ACCEPT_ENCODING,
+    MAX_REPLY_BYTES,
+    decode_and_parse,
+    ignore_payload,
+    read_bounded,
+)
 from .signing import decode_secret, encode_form, rest_sign, signed_message
 from .v0 import new_order_oid
 
@@ -140,11 +145,7 @@ class MtGoxClient:
         )
 
     async def traded_pairs(self) -> tuple[str, ...]:
-        """Return the pairs the server trades, named by its streaming channels.
-
-        Read from v2's public ``stream/list_public`` whatever the client's
-        version: the ticker and depth channels name every pair.
-        """
+        """Return the pairs named by v2's ``stream/list_public``, whatever the version."""
         return await self._request(
             "GET", ApiVersion.V2, "stream/list_public", parse_traded_pairs
         )
@@ -259,7 +260,7 @@ class MtGoxClient:
                 path = f"{pair}/order/cancel"
             case ApiVersion.V2:
                 path = f"{pair}/money/order/cancel"
-        await self._post(self._version, path, _ignore_payload, params)
+        await self._post(self._version, path, ignore_payload, params)
 
     async def order_result(self, side: Side, oid: str) -> OrderResult:
         """Return how an order was filled.
@@ -273,6 +274,19 @@ class MtGoxClient:
             "money/order/result" if version is ApiVersion.V2 else "generic/order/result"
         )
         return await self._post(version, path, parse_order_result, params)
+
+    async def engine_lag(self) -> Decimal:
+        """Return how long the engine's queue delays a new order, in seconds."""
+        version, path = engine_path(self._version, "generic", "order/lag")
+        return await self._request("GET", version, path, parse_lag)
+
+    async def quote(self, pair: str, side: Side, amount: Decimal) -> Decimal:
+        """Return what ``amount`` BTC at market would cost (bid) or fetch (ask) now."""
+        item, currency = split_pair(pair)
+        version, path = engine_path(self._version, pair, "order/quote")
+        query = {"type": Side(side).value, "amount": str(order_units(amount, item))}
+        parse = partial(parse_quote, currency)
+        return await self._request("GET", version, path, parse, query=query)
 
     def _with_order_id(self, payload: object) -> tuple[object, str | None]:
         return payload, parse_order_id(self._version, payload)
@@ -360,7 +374,7 @@ class MtGoxClient:
                     content = await read_bounded(response, MAX_REPLY_BYTES)
                 _LOGGER.debug("%s -> HTTP %d", where, response.status)
                 reply = partial(
-                    _decode_and_parse,
+                    decode_and_parse,
                     version,
                     response.status,
                     content,
@@ -383,17 +397,3 @@ class MtGoxClient:
                     self._blocked_until, loop.time() + err.retry_after
                 )
             raise
-
-
-def _decode_and_parse[T](
-    version: ApiVersion,
-    status: int,
-    content: bytes,
-    retry_after: str | None,
-    parse: Callable[[object], T],
-) -> T:
-    return parse(decode_reply(version, status, content, retry_after=retry_after))
-
-
-def _ignore_payload(_payload: object) -> None:
-    """Accept any successful reply: the call's outcome is that it succeeded."""

@@ -130,13 +130,6 @@ class OrderResult:
     average_cost: Decimal | None
 
 
-def split_pair(pair: str) -> tuple[str, str]:
-    """Return a pair's item and currency; ValueError if it is no pair."""
-    if not PAIR_PATTERN.fullmatch(pair):
-        raise ValueError(f"not a pair such as 'BTCUSD': {pair!r}")
-    return pair[:3], pair[3:]
-
-
 def require_v0_item(item: str) -> None:
     """Refuse an item other than BTC, the only one API v0 trades."""
     if item != _V0_ITEM:

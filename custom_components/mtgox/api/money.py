@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, cast
 
 from .errors import AmountProblem, MtGoxAmountError, MtGoxResponseError
+from .models import PAIR_PATTERN
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -51,6 +52,13 @@ def decimal_places(currency: str) -> int:
 def format_amount(amount: Decimal, currency: str) -> str:
     """Write ``amount`` with exactly the currency's decimals, as the API's ``value``."""
     return f"{amount:.{decimal_places(currency)}f}"
+
+
+def split_pair(pair: str) -> tuple[str, str]:
+    """Return the item and the currency of a pair such as ``"BTCUSD"``."""
+    if not PAIR_PATTERN.fullmatch(pair):
+        raise ValueError(f"not a pair such as 'BTCUSD': {pair!r}")
+    return pair[:3], pair[3:]
 
 
 def multiplier(currency: str) -> int:

@@ -11,9 +11,14 @@ import zlib
 from typing import TYPE_CHECKING
 
 from .errors import MtGoxResponseError
+from .parsing import decode_reply
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import aiohttp
+
+    from .models import ApiVersion
 
 MAX_REPLY_BYTES = 512 * 1024
 """Largest decoded reply the client reads.
@@ -87,3 +92,18 @@ async def _read(response: aiohttp.ClientResponse, encoding: str, limit: int) -> 
 
 def _too_long(limit: int) -> MtGoxResponseError:
     return MtGoxResponseError(f"reply longer than {limit // 1024} KiB once decoded")
+
+
+def decode_and_parse[T](
+    version: ApiVersion,
+    status: int,
+    content: bytes,
+    retry_after: str | None,
+    parse: Callable[[object], T],
+) -> T:
+    """Decode a reply as its version wraps it, then parse the payload."""
+    return parse(decode_reply(version, status, content, retry_after=retry_after))
+
+
+def ignore_payload(_payload: object) -> None:
+    """Accept any successful reply: the call's outcome is that it succeeded."""

@@ -1,5 +1,6 @@
 """Fixtures of the Mt.Gox integration tests: config entries on the sandbox."""
 
+import shutil
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from unittest.mock import AsyncMock, PropertyMock, patch
@@ -7,6 +8,7 @@ from unittest.mock import AsyncMock, PropertyMock, patch
 import pytest
 from homeassistant.const import CONF_API_KEY, CONF_URL, MAJOR_VERSION, MINOR_VERSION
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
 )
@@ -122,3 +124,22 @@ def tls_server(
         yield server, cert_path
     finally:
         server.stop()
+
+
+SENTENCES = Path(__file__).parents[3] / "custom_sentences" / "en" / "mtgox.yaml"
+
+
+@pytest.fixture
+async def assist(hass: HomeAssistant, tmp_path: Path) -> None:
+    """Set Assist up in a config dir that holds the shipped sentence file.
+
+    The test stack of Home Assistant 2025.4 has no temporary config dir
+    fixture, so the config dir is pointed at ``tmp_path`` before the
+    conversation integration reads ``custom_sentences`` from it.
+    """
+    hass.config.config_dir = str(tmp_path)
+    sentences_dir = tmp_path / "custom_sentences" / "en"
+    sentences_dir.mkdir(parents=True)
+    shutil.copy(SENTENCES, sentences_dir / "mtgox.yaml")
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "conversation", {})

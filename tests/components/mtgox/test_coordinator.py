@@ -49,14 +49,16 @@ async def test_requests_per_refresh(
 ) -> None:
     """One ticker per pair, one account info and one order list per refresh.
 
-    However many entities are enabled.
+    However many entities are enabled, but for the engine lag sensor (disabled
+    by default), which adds its own request from the refresh after it is added.
     """
     if every_entity_enabled:
         request.getfixturevalue("entity_registry_enabled_by_default")
     await setup_entry(hass, mock_config_entry)
-    # 2 pairs x 8 (6 of them disabled by default), 4 account and 5 wallets x 3.
+    # 2 pairs x 8 (6 of them disabled by default), 5 account (the lag
+    # disabled by default) and 5 wallets x 3.
     sensors = hass.states.async_entity_ids("sensor")
-    assert len(sensors) == (35 if every_entity_enabled else 29)
+    assert len(sensors) == (36 if every_entity_enabled else 29)
     assert sandbox.counters == REFRESH_REQUESTS
 
     sandbox.counters.clear()
@@ -65,7 +67,8 @@ async def test_requests_per_refresh(
     assert not sandbox.counters
 
     await tick(hass, freezer, 3)
-    assert sandbox.counters == REFRESH_REQUESTS
+    lag_request = {"1:order/lag": 1} if every_entity_enabled else {}
+    assert sandbox.counters == REFRESH_REQUESTS | lag_request
 
 
 async def test_failure_and_recovery(

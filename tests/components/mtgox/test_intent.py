@@ -5,9 +5,7 @@ Questions go through the default conversation agent with its real matcher
 integration that reads the sandbox.
 """
 
-import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from homeassistant.components import conversation
@@ -16,6 +14,7 @@ from homeassistant.components.homeassistant.exposed_entities import (
 )
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import Context, HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import intent
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
@@ -33,7 +32,6 @@ from mtgox_sandbox.runner import Sandbox
 
 from .market import trade_at
 
-SENTENCES = Path(__file__).parents[3] / "custom_sentences" / "en" / "mtgox.yaml"
 PRICE = "sensor.bitcoin_usd_price"
 USD_BALANCE = "sensor.mt_gox_usd_balance"
 # The sandbox's demo funds, bitcoin first.
@@ -50,26 +48,17 @@ async def ask(hass: HomeAssistant, text: str) -> intent.IntentResponse:
     return result.response
 
 
+def expose_every_sensor(hass: HomeAssistant, assistant: str = "conversation") -> None:
+    """Expose every Mt.Gox sensor to ``assistant``, as an owner may in the settings."""
+    for entry in er.async_get(hass).entities.values():
+        if entry.platform == DOMAIN:
+            async_expose_entity(hass, assistant, entry.entity_id, True)
+
+
 def speech(response: intent.IntentResponse) -> str:
     """Return what the agent would say."""
     text: str = response.speech["plain"]["speech"]
     return text
-
-
-@pytest.fixture
-async def assist(hass: HomeAssistant, tmp_path: Path) -> None:
-    """Set Assist up in a config dir that holds the shipped sentence file.
-
-    The test stack of Home Assistant 2025.4 has no temporary config dir
-    fixture, so the config dir is pointed at ``tmp_path`` before the
-    conversation integration reads ``custom_sentences`` from it.
-    """
-    hass.config.config_dir = str(tmp_path)
-    sentences_dir = tmp_path / "custom_sentences" / "en"
-    sentences_dir.mkdir(parents=True)
-    shutil.copy(SENTENCES, sentences_dir / "mtgox.yaml")
-    assert await async_setup_component(hass, "homeassistant", {})
-    assert await async_setup_component(hass, "conversation", {})
 
 
 @pytest.mark.usefixtures("assist", "init_integration")
@@ -108,6 +97,7 @@ async def test_shipped_sentences_answer_the_price(
     hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
 ) -> None:
     """Asking for the bitcoin price says the last price, and follows the market."""
+    expose_every_sensor(hass)
     response = await ask(hass, "what is the bitcoin price")
     assert response.response_type is intent.IntentResponseType.QUERY_ANSWER
     assert speech(response) == "The bitcoin price on Mt.Gox is 800 USD"
@@ -129,6 +119,7 @@ async def test_shipped_sentences_answer_the_balance(hass: HomeAssistant) -> None
     The JPY and GBP pairs are not tracked, so the total worth is unknown and
     left out rather than said too low.
     """
+    expose_every_sensor(hass)
     response = await ask(hass, "what is my Mt.Gox balance")
     assert response.response_type is intent.IntentResponseType.QUERY_ANSWER
     assert speech(response) == FULL_BALANCE
@@ -154,6 +145,7 @@ async def test_balance_says_the_worth_when_every_wallet_has_a_price(
         },
     )
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    expose_every_sensor(hass)
 
     response = await ask(hass, "what is my Mt.Gox balance")
 
@@ -276,6 +268,7 @@ async def test_no_old_answers_after_a_failed_refresh(
     hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
 ) -> None:
     """During an outage the sensors are unavailable: Assist says so, not old values."""
+    expose_every_sensor(hass)
     coordinator = init_integration.runtime_data.coordinator
     fault = sandbox.faults.add(FaultKind.STATUS, status=503)
     await coordinator.async_refresh()

@@ -283,7 +283,8 @@ def test_nothing_can_withdraw() -> None:
     ]
     assert [text for text in texts if WITHDRAWAL_CALLS.search(text)] == []
 
-    # What the client can do, all of it: read, and place or cancel orders.
+    # What the client can do, all of it: read (the engine's lag and quotes
+    # too), and place or cancel orders.
     calls = {
         name
         for name, member in inspect.getmembers(MtGoxClient)
@@ -297,17 +298,20 @@ def test_nothing_can_withdraw() -> None:
         "add_order",
         "cancel_order",
         "order_result",
+        "engine_lag",
+        "quote",
     }
 
 
 async def test_actions_cannot_withdraw(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    """The integration's actions only place, cancel and list orders."""
+    """The integration's actions only place, cancel and list orders, and quote."""
     assert set(hass.services.async_services_for_domain(DOMAIN)) == {
         "place_order",
         "cancel_order",
         "get_orders",
+        "get_quote",
     }
 
 

@@ -28,6 +28,7 @@ from custom_components.mtgox.coordinator import MtGoxConfigEntry
 from custom_components.mtgox.services import (
     SERVICE_CANCEL_ORDER,
     SERVICE_GET_ORDERS,
+    SERVICE_GET_QUOTE,
     SERVICE_PLACE_ORDER,
 )
 from mtgox_sandbox.faults import FaultKind
@@ -77,6 +78,7 @@ EVERY_ACTION = pytest.mark.parametrize(
         (SERVICE_PLACE_ORDER, LIMIT_BUY),
         (SERVICE_CANCEL_ORDER, {"order_id": "490a214f-9a30-449f-acb8-780f9046502f"}),
         (SERVICE_GET_ORDERS, {}),
+        (SERVICE_GET_QUOTE, {"side": "buy", "amount": "0.5"}),
     ],
 )
 """Each action, with fields it would accept."""
@@ -131,6 +133,10 @@ async def test_actions_are_documented(
         ),
         SERVICE_CANCEL_ORDER: (["config_entry_id", "order_id"], {"optional": True}),
         SERVICE_GET_ORDERS: (["config_entry_id"], {"optional": False}),
+        SERVICE_GET_QUOTE: (
+            ["amount", "config_entry_id", "pair", "side"],
+            {"optional": False},
+        ),
     }
     for service, description in descriptions.items():
         assert translations[service]["name"]

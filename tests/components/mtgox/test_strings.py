@@ -16,6 +16,7 @@ from custom_components import mtgox
 from custom_components.mtgox.const import DOMAIN
 from custom_components.mtgox.sensor import (
     ACCOUNT_SENSORS,
+    ENGINE_LAG_SENSOR,
     TICKER_SENSORS,
     WALLET_SENSORS,
 )
@@ -40,7 +41,12 @@ def test_every_sensor_has_a_name_and_an_icon() -> None:
     """Each sensor's translation key names it and picks its icon."""
     keys = {
         description.translation_key
-        for description in (*TICKER_SENSORS, *WALLET_SENSORS, *ACCOUNT_SENSORS)
+        for description in (
+            *TICKER_SENSORS,
+            *WALLET_SENSORS,
+            *ACCOUNT_SENSORS,
+            ENGINE_LAG_SENSOR,
+        )
     }
     assert keys == set(load("strings.json")["entity"]["sensor"])
     assert keys == set(load("icons.json")["entity"]["sensor"])

@@ -1,0 +1,45 @@
+"""Replies of the trading engine's two read-only calls: ``order/lag`` and ``order/quote``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .errors import MtGoxResponseError
+from .fields import excerpt, field, integer, json_object
+from .models import ApiVersion
+from .money import from_int_units
+
+_MICROSECOND_PLACES = 6
+
+
+def engine_path(
+    version: ApiVersion, prefix: str, method: str
+) -> tuple[ApiVersion, str]:
+    """Return the version and path of a public ``order/`` call.
+
+    ``prefix`` is a pair or ``generic``; v0 had neither call, so a v0 client
+    asks v1 of the same server.
+    """
+    if version is ApiVersion.V2:
+        money = "money" if prefix == "generic" else f"{prefix}/money"
+        return ApiVersion.V2, f"{money}/{method}"
+    return ApiVersion.V1, f"{prefix}/{method}"
+
+
+def parse_lag(payload: object) -> Decimal:
+    """Return the engine's lag in seconds, exactly, from its microsecond ``lag``.
+
+    ``lag_secs`` is a float and ``lag_text`` prose; ``lag`` is the exact figure.
+    """
+    lag = integer(field(json_object(payload, "lag"), "lag"), "lag")
+    if lag < 0:
+        raise MtGoxResponseError(f"lag: expected at least 0, got {excerpt(lag)}")
+    return Decimal(lag).scaleb(-_MICROSECOND_PLACES)
+
+
+def parse_quote(currency: str, payload: object) -> Decimal:
+    """Return a quote's ``amount``, integer units of the pair's ``currency``."""
+    units = integer(field(json_object(payload, "quote"), "amount"), "quote amount")
+    if units < 0:
+        raise MtGoxResponseError(f"quote: expected at least 0, got {excerpt(units)}")
+    return from_int_units(units, currency)
