@@ -25,10 +25,11 @@ SERVICES_YAML = Path(__file__).parents[3] / "custom_components/mtgox/services.ya
 LIST_PUBLIC = "2:stream/list_public"
 
 
-def test_the_pair_is_chosen_from_a_list() -> None:
-    """The form offers every Mt.Gox pair, written as people read it."""
+@pytest.mark.parametrize("action", ["place_order", "get_quote"])
+def test_the_pair_is_chosen_from_a_list(action: str) -> None:
+    """The forms offer every Mt.Gox pair, written as people read it."""
     services = load_yaml_dict(SERVICES_YAML)
-    select = services["place_order"]["fields"]["pair"]["selector"]["select"]
+    select = services[action]["fields"]["pair"]["selector"]["select"]
     assert [option["value"] for option in select["options"]] == list(MTGOX_PAIRS)
     assert [option["label"] for option in select["options"]] == [
         f"BTC/{pair[3:]}" for pair in MTGOX_PAIRS
