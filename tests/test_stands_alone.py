@@ -39,6 +39,10 @@ def tracked_files() -> list[str]:
 @pytest.fixture(scope="module")
 def lone_clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Copy the tracked files into a folder with nothing beside it."""
+    if shutil.which("git") is None:
+        # The newest-HA chroot has no git; leg 1 of CI runs these tests, and
+        # what they check does not depend on the Home Assistant version.
+        pytest.skip("git is not installed: it lists the files a clone has")
     clone = tmp_path_factory.mktemp("alone") / "mtgox"
     for name in tracked_files():
         source = REPOSITORY / name
