@@ -161,6 +161,26 @@ def authenticate(
     the nonce step without recording its nonce.
     """
     account = signed_account(account_for_key, headers, message)
+    return admit(
+        account, params, rights=rights, now_us=now_us, refuse_nonce=refuse_nonce
+    )
+
+
+def admit(
+    signed: Account | AuthError,
+    params: Mapping[str, str],
+    *,
+    rights: Collection[str],
+    now_us: int,
+    refuse_nonce: bool = False,
+) -> Account:
+    """Let a call through its signature check (steps 1-2), rights and nonce.
+
+    ``signed`` is what :func:`signed_account` returned, or the error it raised.
+    """
+    if isinstance(signed, AuthError):
+        raise signed
+    account = signed
     check_rights(account, rights)
     if refuse_nonce:
         raise AuthError(LoginError.INVALID_NONCE)

@@ -43,7 +43,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping
-from typing import Any, Final
+from typing import Any, Final, cast
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -59,8 +59,9 @@ from .api.common import (
 )
 from .api.v0 import V0
 from .api.v1v2 import V1, V2
-from .auth import AuthError, authenticate, signed_account, signed_message
+from .auth import AuthError, admit, signed_account, signed_message
 from .engine.models import (
+    Account,
     ExchangeError,
     now_us,
 )
@@ -239,7 +240,7 @@ class SandboxServer:
         method = route.endpoint.name if isinstance(route, Route) else "invalid"
         self.counters[f"{version_text}:{method}"] += 1
 
-        client = await self._limited_client(request, api, route)
+        client, signed = await self._limited_client(request, api, route)
         retry_after = self.limiter.retry_after(client)
         if retry_after is not None:
             return html_page(
@@ -260,7 +261,7 @@ class SandboxServer:
             )
 
         try:
-            data = await self._answer(request, api, route, faults)
+            data = await self._answer(request, api, route, faults, signed)
             response = json_response(api.success(data, request.query))
         except AuthError as error:
             rejected = ApiError(error.message, error.token, error.status)
@@ -271,18 +272,24 @@ class SandboxServer:
 
     async def _limited_client(
         self, request: web.Request, api: ApiVersion, route: Route | ApiError
-    ) -> Hashable:
-        """Return whom the limiter counts: a signed call's verified key, else the address."""
+    ) -> tuple[Hashable, Account | AuthError | None]:
+        """Return whom the limiter counts, and a private call's signature check.
+
+        A signed call counts on its verified key, anything else on the address.
+        The check (its account, or why it failed) is verified once, here, and
+        handed on to authentication.
+        """
         if isinstance(route, Route) and route.endpoint.private:
             body = await request.read()
             message = signed_message(api.number, route.signed_path, body)
-            with contextlib.suppress(AuthError):
-                account_for_key = self.exchange.account_for_key
-                return (
-                    "key",
-                    signed_account(account_for_key, request.headers, message).key,
+            try:
+                account = signed_account(
+                    self.exchange.account_for_key, request.headers, message
                 )
-        return ("address", request.remote)
+            except AuthError as error:
+                return ("address", request.remote), error
+            return ("key", account.key), account
+        return ("address", request.remote), None
 
     def _error_reply(self, request: web.Request, error: ApiError) -> web.Response:
         """Answer ``error`` in the shape of the API version the path names."""
@@ -337,8 +344,9 @@ class SandboxServer:
         api: ApiVersion,
         route: Route,
         faults: Mapping[FaultKind, Fault],
+        signed: Account | AuthError | None,
     ) -> Any:
-        """Authenticate, then answer from the cache or the handler."""
+        """Authenticate (``signed``: the limiter's signature check), then answer."""
         endpoint = route.endpoint
         body = await request.read()
         unsigned = set(request.query) - ENVELOPE_PARAMS
@@ -353,10 +361,8 @@ class SandboxServer:
                 raise ApiError(
                     "Invalid request method for this API", "invalid_request_method", 405
                 )
-            account = authenticate(
-                self.exchange.account_for_key,
-                request.headers,
-                signed_message(api.number, route.signed_path, body),
+            account = admit(
+                cast("Account | AuthError", signed),  # checked for private routes
                 params,
                 rights=endpoint.rights,
                 now_us=now,
