@@ -34,11 +34,18 @@ MODULES: Final[dict[str, list[str]]] = {
         "tests/api/test_money.py",
         "tests/api/test_parsing.py",
     ],
-    "custom_components/mtgox/api/parsing.py": ["tests/api/test_parsing.py"],
+    "custom_components/mtgox/api/parsing.py": [
+        "tests/api/test_parsing.py",
+        "tests/api/test_traded_pairs.py",
+    ],
     # The integration: actions and order tracking.
     "custom_components/mtgox/services.py": [
         "tests/components/mtgox/test_services.py",
         "tests/components/mtgox/test_order_safety.py",
+    ],
+    "custom_components/mtgox/orders.py": [
+        "tests/components/mtgox/test_event.py",
+        "tests/components/mtgox/test_coordinator.py",
     ],
     "custom_components/mtgox/coordinator.py": [
         "tests/components/mtgox/test_event.py",
@@ -49,10 +56,14 @@ MODULES: Final[dict[str, list[str]]] = {
     "mtgox_sandbox/engine/ledger.py": [
         "tests/sandbox/test_exchange.py",
         "tests/sandbox/test_conservation.py",
+        "tests/sandbox/test_feed.py",
+        "tests/sandbox/test_feed_details.py",
     ],
     "mtgox_sandbox/engine/matching.py": [
         "tests/sandbox/test_exchange.py",
         "tests/sandbox/test_conservation.py",
+        "tests/sandbox/test_feed.py",
+        "tests/sandbox/test_feed_details.py",
     ],
 }
 
