@@ -36,12 +36,14 @@ MODULES: Final[dict[str, list[str]]] = {
     ],
     "custom_components/mtgox/api/parsing.py": [
         "tests/api/test_parsing.py",
+        "tests/api/test_parsing_refusals.py",
         "tests/api/test_traded_pairs.py",
     ],
     # The integration: actions and order tracking.
     "custom_components/mtgox/services.py": [
         "tests/components/mtgox/test_services.py",
         "tests/components/mtgox/test_order_safety.py",
+        "tests/components/mtgox/test_action_pairs.py",
     ],
     "custom_components/mtgox/orders.py": [
         "tests/components/mtgox/test_event.py",
@@ -52,8 +54,12 @@ MODULES: Final[dict[str, list[str]]] = {
         "tests/components/mtgox/test_coordinator.py",
     ],
     # The sandbox: auth, the ledger and the matching.
-    "mtgox_sandbox/auth.py": ["tests/sandbox/test_auth.py"],
+    "mtgox_sandbox/auth.py": [
+        "tests/sandbox/test_auth.py",
+        "tests/sandbox/test_stream_private.py",
+    ],
     "mtgox_sandbox/engine/ledger.py": [
+        "tests/sandbox/test_ledger.py",
         "tests/sandbox/test_exchange.py",
         "tests/sandbox/test_conservation.py",
         "tests/sandbox/test_feed.py",
