@@ -66,6 +66,7 @@ MODULES: Final[dict[str, list[str]]] = {
         "tests/sandbox/test_feed_details.py",
     ],
     "mtgox_sandbox/engine/matching.py": [
+        "tests/sandbox/test_matching.py",
         "tests/sandbox/test_exchange.py",
         "tests/sandbox/test_conservation.py",
         "tests/sandbox/test_feed.py",
