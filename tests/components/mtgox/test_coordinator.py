@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     MockConfigEntry,
 )
 
-from custom_components.mtgox.api import MtGoxApiError, Side
+from custom_components.mtgox.api import MtGoxApiError, Order, Side
 from custom_components.mtgox.const import CONF_PAIRS
 from custom_components.mtgox.helpers import api_error_message
 from custom_components.mtgox.orders import MAX_PLACED_ORDERS
@@ -353,4 +353,16 @@ async def test_placed_orders_kept_for_cancelling_are_the_newest_few(
     assert len(orders.placed) == MAX_PLACED_ORDERS
     assert "order-0" not in orders.placed
     newest = orders.placed[f"order-{MAX_PLACED_ORDERS}"]
-    assert (newest.pair, newest.side, newest.amount) == ("BTCUSD", Side.BID, 0.5)
+    # Kept as it was sent, to cancel it and describe it by.
+    assert newest == Order(
+        oid=f"order-{MAX_PLACED_ORDERS}",
+        pair="BTCUSD",
+        item="BTC",
+        currency="USD",
+        side=Side.BID,
+        amount=Decimal("0.5"),
+        effective_amount=Decimal("0.5"),
+        price=Decimal(100),
+        status="pending",
+        date=newest.date,
+    )

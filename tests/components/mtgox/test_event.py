@@ -5,6 +5,7 @@ against it (or the engine cancels it), and the next refresh reports it.
 """
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -326,14 +327,20 @@ async def test_gives_up_on_an_order_whose_result_never_comes(
     sandbox: Sandbox,
     init_integration: MockConfigEntry,
     order_events: list[State],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """After a few refreshes without its result, an order is no longer asked about."""
-    await place_bid(hass, init_integration, "0.5", "790")
+    """After a few refreshes without its result, an order is no longer asked about.
+
+    Each failure is logged at debug level, and giving up as a warning, each
+    with the order's id and the error.
+    """
+    order_id = await place_bid(hass, init_integration, "0.5", "790")
     await hass.async_block_till_done()
     house_sells(sandbox, "0.5", "790")
     sandbox.faults.add(FaultKind.STATUS, path="1/generic/order/result")
     coordinator = coordinator_of(init_integration)
     results_before = sandbox.counters[RESULT_REQUESTS]
+    caplog.clear()
 
     for _ in range(MAX_ORDER_RESULT_ATTEMPTS + 2):
         await coordinator.async_refresh()
@@ -343,6 +350,23 @@ async def test_gives_up_on_an_order_whose_result_never_comes(
         results_before + MAX_ORDER_RESULT_ATTEMPTS
     )
     assert order_events == []
+    logged = [
+        (record.levelno, record.getMessage())
+        for record in caplog.records
+        if record.name == "custom_components.mtgox" and order_id in record.getMessage()
+    ]
+    error = "Internal server error [unknown_error]"  # the sandbox's HTTP 500
+    tried_again = f"Could not read the result of order {order_id} yet: {error}"
+    assert logged == [(logging.DEBUG, tried_again)] * (
+        MAX_ORDER_RESULT_ATTEMPTS - 1
+    ) + [
+        (
+            logging.WARNING,
+            f"Order {order_id} left the book, but its result could not be read in "
+            f"{MAX_ORDER_RESULT_ATTEMPTS} refreshes ({error}); no filled or "
+            "cancelled event is sent for it",
+        )
+    ]
 
 
 async def test_event_after_a_failed_refresh_is_a_change_from_available(
