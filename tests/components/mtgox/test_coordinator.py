@@ -12,6 +12,7 @@ import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
 )
@@ -341,6 +342,7 @@ async def test_unchanged_states_are_not_rewritten(
 
 
 async def test_placed_orders_kept_for_cancelling_are_the_newest_few(
+    freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
 ) -> None:
     """An entry that places order after order keeps only the newest few."""
@@ -364,5 +366,5 @@ async def test_placed_orders_kept_for_cancelling_are_the_newest_few(
         effective_amount=Decimal("0.5"),
         price=Decimal(100),
         status="pending",
-        date=newest.date,
+        date=dt_util.utcnow(),
     )
