@@ -228,19 +228,26 @@ async def test_cancel(
     ]
 
 
+@pytest.mark.parametrize(
+    ("filled", "left"), [("0.40000000", "0.60000000"), ("0.60000000", "0.40000000")]
+)
 async def test_partial_fill_then_cancel(
     hass: HomeAssistant,
     sandbox: Sandbox,
     init_integration: MockConfigEntry,
     order_events: list[State],
+    filled: str,
+    left: str,
 ) -> None:
     """A partly filled order, then cancelled, is cancelled and says what filled.
 
     Its partial fill alone, seen at a refresh, fires nothing: it is still open.
+    Filled is judged against the amount first seen open, so an order cancelled
+    after filling more than it had left is still cancelled.
     """
     order_id = await place_bid(hass, init_integration, "1", "790")
     await hass.async_block_till_done()
-    house_sells(sandbox, "0.4", "790")
+    house_sells(sandbox, filled, "790")
     await refresh(hass, init_integration)
     assert order_events == []
 
@@ -253,8 +260,8 @@ async def test_partial_fill_then_cancel(
             "order_id": order_id,
             "pair": "BTCUSD",
             "side": "buy",
-            "amount": "0.60000000",
-            "filled_amount": "0.40000000",
+            "amount": left,
+            "filled_amount": filled,
             "price": "790.00000",
             "currency": "USD",
         }
