@@ -289,6 +289,31 @@ async def test_two_orders_close_in_one_refresh(
     ) == sorted([(filled, "filled"), (cancelled, "cancelled")])
 
 
+async def test_an_unreadable_result_holds_back_no_other_order(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    order_events: list[State],
+) -> None:
+    """The order whose result fails is asked again later; the others fire now."""
+    orders = {
+        await place_bid(hass, init_integration, "0.1", "600"),
+        await place_bid(hass, init_integration, "0.1", "601"),
+    }
+    await refresh(hass, init_integration)
+    for order_id in orders:
+        sandbox.exchange.cancel_order(sandbox.account, order_id)
+    # Whichever order is asked about first gets the error.
+    sandbox.faults.add(FaultKind.STATUS, path="1/generic/order/result", count=1)
+
+    await refresh(hass, init_integration)
+    assert len(order_events) == 1
+    await refresh(hass, init_integration)
+
+    assert {state.attributes["order_id"] for state in order_events} == orders
+    assert len(order_events) == len(orders)
+
+
 @pytest.mark.parametrize(
     "fault",
     # An error answer of the exchange, and a connection dropped.
