@@ -39,11 +39,12 @@ MODULES: Final[dict[str, list[str]]] = {
         "tests/api/test_parsing_refusals.py",
         "tests/api/test_traded_pairs.py",
     ],
-    # The integration: actions and order tracking.
+    # The integration: actions and order tracking (test_engine has get_quote's).
     "custom_components/mtgox/services.py": [
         "tests/components/mtgox/test_services.py",
         "tests/components/mtgox/test_order_safety.py",
         "tests/components/mtgox/test_action_pairs.py",
+        "tests/components/mtgox/test_engine.py",
     ],
     "custom_components/mtgox/orders.py": [
         "tests/components/mtgox/test_event.py",
