@@ -65,7 +65,7 @@ class OrderBook:
         low, high = price - reach, price + reach
         return sum(
             (level.volume for level in self.levels(side) if low <= level.price <= high),
-            Decimal(0),
+            from_int_units(0, _BTC),  # 0.00000000, as the exchange writes volumes
         )
 
     def with_level(self, side: Side, price: Decimal, volume: Decimal) -> OrderBook:
