@@ -20,7 +20,6 @@ from .const import DOMAIN, LOGGER
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
     from .api import OrderBook, Ticker
@@ -83,15 +82,17 @@ class BookPairs:
     its description's default.
     """
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant) -> None:
         """Choose for the sensors of one entry."""
         self._hass = hass
-        self._entry = entry
         self._over_budget: tuple[str, ...] = ()
 
-    def choose(self, pairs: Sequence[str], other_requests: int) -> tuple[str, ...]:
+    def choose(
+        self, pairs: Sequence[str], account_id: str | None, other_requests: int
+    ) -> tuple[str, ...]:
         """Return the pairs to read, within what ``other_requests`` leave."""
-        wanted = [pair for pair in pairs if self._wanted(pair)]
+        registry = er.async_get(self._hass)
+        wanted = [pair for pair in pairs if _wanted(registry, account_id, pair)]
         budget = max(0, PUBLIC_REQUESTS_PER_REFRESH - other_requests)
         over_budget = tuple(wanted[budget:])
         if over_budget and over_budget != self._over_budget:
@@ -104,17 +105,18 @@ class BookPairs:
         self._over_budget = over_budget
         return tuple(wanted[:budget])
 
-    def _wanted(self, pair: str) -> bool:
-        registry = er.async_get(self._hass)
-        for description in BOOK_SENSORS:
-            # The unique id MtGoxPairEntity gives: account id, pair, key.
-            unique_id = f"{self._entry.unique_id}_{pair}_{description.key}"
-            entity_id = registry.async_get_entity_id(Platform.SENSOR, DOMAIN, unique_id)
-            entry = registry.async_get(entity_id) if entity_id else None
-            if (
-                description.entity_registry_enabled_default
-                if entry is None
-                else not entry.disabled
-            ):
-                return True
-        return False
+
+def _wanted(registry: er.EntityRegistry, account_id: str | None, pair: str) -> bool:
+    """Tell whether a book sensor of ``pair`` is enabled, or will be once added."""
+    for description in BOOK_SENSORS:
+        # The unique id MtGoxPairEntity gives: account id, pair, key.
+        unique_id = f"{account_id}_{pair}_{description.key}"
+        entity_id = registry.async_get_entity_id(Platform.SENSOR, DOMAIN, unique_id)
+        entry = registry.async_get(entity_id) if entity_id else None
+        if (
+            description.entity_registry_enabled_default
+            if entry is None
+            else not entry.disabled
+        ):
+            return True
+    return False

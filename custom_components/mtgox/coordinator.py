@@ -125,7 +125,7 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
         self.orders = OrderTracker(client)
         self.read_lag = False
         """Set by the lag sensor while it is enabled; see _async_read_lag."""
-        self.book_pairs = BookPairs(hass, entry)
+        self.book_pairs = BookPairs(hass)
         self.order_updates: tuple[OrderUpdate, ...] = ()
         """The orders that filled or were cancelled since the refresh before."""
         super().__init__(
@@ -260,7 +260,14 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
         down only its pair's book sensors; a block or a rejected key is
         returned, to fail the refresh.
         """
-        pairs = self.book_pairs.choose(self.pairs, len(self.pairs) + self.read_lag)
+        # The entities' unique ids hold the account id; the first refresh has
+        # only the entry's, which the config flow made the account id.
+        account = self.data.account.account_id if self.data else None
+        pairs = self.book_pairs.choose(
+            self.pairs,
+            account or self.config_entry.unique_id,
+            len(self.pairs) + self.read_lag,
+        )
         replies = await asyncio.gather(
             *(self.client.depth(pair) for pair in pairs), return_exceptions=True
         )
