@@ -46,30 +46,25 @@ class MtGoxBookSensorEntityDescription(SensorEntityDescription):
     in_bitcoin: bool = False
 
 
+def _volume_near_last(side: Side) -> MtGoxBookSensorEntityDescription:
+    """Describe one side's volume within NEAR_PERCENT of the last price."""
+    return MtGoxBookSensorEntityDescription(
+        key=f"{side}_volume",
+        translation_key=f"{side}_volume",
+        entity_registry_enabled_default=False,
+        in_bitcoin=True,
+        value_fn=lambda book, ticker: book.volume_near(side, ticker.last, NEAR_PERCENT),
+    )
+
+
 BOOK_SENSORS: Final[tuple[MtGoxBookSensorEntityDescription, ...]] = (
     MtGoxBookSensorEntityDescription(
         key="spread",
         translation_key="spread",
         value_fn=lambda book, _ticker: book.spread,
     ),
-    MtGoxBookSensorEntityDescription(
-        key="bid_volume",
-        translation_key="bid_volume",
-        entity_registry_enabled_default=False,
-        in_bitcoin=True,
-        value_fn=lambda book, ticker: book.volume_near(
-            Side.BID, ticker.last, NEAR_PERCENT
-        ),
-    ),
-    MtGoxBookSensorEntityDescription(
-        key="ask_volume",
-        translation_key="ask_volume",
-        entity_registry_enabled_default=False,
-        in_bitcoin=True,
-        value_fn=lambda book, ticker: book.volume_near(
-            Side.ASK, ticker.last, NEAR_PERCENT
-        ),
-    ),
+    _volume_near_last(Side.BID),
+    _volume_near_last(Side.ASK),
 )
 
 
