@@ -78,7 +78,7 @@ class BookPairs:
     """
 
     def __init__(self, hass: HomeAssistant) -> None:
-        """Choose for the sensors of one entry."""
+        """Start with no pair left out (nothing logged yet)."""
         self._hass = hass
         self._over_budget: tuple[str, ...] = ()
 

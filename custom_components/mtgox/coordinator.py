@@ -266,7 +266,7 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
         pairs = self.book_pairs.choose(
             self.pairs,
             account or self.config_entry.unique_id,
-            len(self.pairs) + self.read_lag,
+            len(self.pairs) + int(self.read_lag),
         )
         replies = await asyncio.gather(
             *(self.client.depth(pair) for pair in pairs), return_exceptions=True
