@@ -11,10 +11,11 @@ from homeassistant.helpers import entity_registry as er
 
 from custom_components.mtgox.book import PUBLIC_REQUESTS_PER_REFRESH
 from custom_components.mtgox.const import CONF_PAIRS, CONF_UPDATE_INTERVAL
-from mtgox_sandbox.faults import FaultKind
+from mtgox_sandbox.faults import DEFAULT_RATE_LIMIT, FaultKind, RateLimiter
 
 from . import REFRESH_REQUESTS, setup_entry, state_of, tick
 from .market import clear_quotes, units
+from .test_faults import frozen_clock
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
@@ -204,3 +205,32 @@ async def test_books_stay_within_the_rate_rule(
         "would pass the exchange's rate limit; track fewer pairs or disable "
         "their book sensors"
     ]
+
+
+async def test_two_refreshes_in_one_window_pass_the_anti_ddos_filter(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sandbox: Sandbox,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """The sandbox's limit (30 per window), with two 10 s refreshes per window.
+
+    A window of 20 s on the test's clock holds two refreshes, as 10 s can when
+    Home Assistant rounds a refresh's time down: 14 tickers and the one book
+    they leave room for, twice, are 30, the most the filter lets through.
+    """
+    await setup_entry(
+        hass,
+        mock_config_entry,
+        options={CONF_PAIRS: list(TRACKED), CONF_UPDATE_INTERVAL: 10},
+    )
+    sandbox.server.limiter = RateLimiter(
+        DEFAULT_RATE_LIMIT, window=20, clock=frozen_clock()
+    )
+    coordinator = mock_config_entry.runtime_data.coordinator
+    sandbox.counters.clear()
+    for _ in range(4):
+        await tick(hass, freezer, 11)
+        assert coordinator.last_update_success
+    assert sandbox.counters[DEPTH] == 4
+    assert state_of(hass, SPREAD) == "3.20000"
