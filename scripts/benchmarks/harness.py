@@ -51,7 +51,7 @@ the integration before the first (cold) setup; :func:`check_names` compares
 them with the integration's constants at the end.
 """
 
-PUBLIC_BUDGET: Final = 15
+PUBLIC_BUDGET: Final = 14
 """book.PUBLIC_REQUESTS_PER_REFRESH, spelt out like ALL_PAIRS (see check_names)."""
 BOOK_SENSOR_KEYS: Final = ("spread", "bid_volume", "ask_volume")
 """The book sensors' keys: the spread is enabled by default, so a pair's book is read."""
