@@ -27,14 +27,15 @@ if TYPE_CHECKING:
 NEAR_PERCENT: Final = Decimal(1)
 """The book volume sensors count the levels within this % of the last price."""
 
-PUBLIC_REQUESTS_PER_REFRESH: Final = 15
+PUBLIC_REQUESTS_PER_REFRESH: Final = 14
 """Most unsigned requests (tickers, books, lag) one refresh sends.
 
 The sandbox models Mt.Gox's anti-DDoS filter as 30 requests per 10 s from one
 address. At the shortest interval, 10 s, two refreshes can fall within one
 10 s window (Home Assistant rounds the next refresh's time down to the
-second), so one refresh stays within half of that. Tickers come first; books
-take what is left, in the order the pairs are tracked.
+second): two refreshes of 14 leave 2 for the statistics' backfill (one
+request per 10 s) and an action's quote. Tickers come first; books take what
+is left, in the order the pairs are tracked.
 """
 
 
