@@ -1,6 +1,6 @@
 """Mutation testing of the code that handles money and trust, one module at a time.
 
-    scripts/mutate [MODULE ...]      default: every module of MODULES
+    scripts/mutate [--children N] [MODULE ...]   default: every module of MODULES
 
 Each module runs with mutmut in its own scratch copy of the checkout under
 ``.mutate/`` (git-ignored), against only the test files listed for it; mutmut
@@ -121,11 +121,11 @@ def mutmut(work: Path, *args: str) -> str:
     return done.stdout + done.stderr
 
 
-def mutate(module: str) -> Counter[str]:
+def mutate(module: str, children: int) -> Counter[str]:
     """Mutate one module; return how many mutants ended in each status."""
     work = scratch_copy(module)
     print(f"scripts/mutate: {module} against {' '.join(MODULES[module])}", flush=True)
-    mutmut(work, "run", "--max-children", "2")
+    mutmut(work, "run", "--max-children", str(children))
     results = mutmut(work, "results", "--all", "true")
     statuses = Counter(status for _, status in STATUS.findall(results))
     survivors = [name for name, status in STATUS.findall(results) if status != "killed"]
@@ -148,12 +148,16 @@ def main() -> int:
     """Mutate the modules asked for (all by default) and print each killed share."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", metavar="MODULE")
-    modules = parser.parse_args().modules or list(MODULES)
+    parser.add_argument(
+        "--children", type=int, default=2, help="mutants tested at once (default 2)"
+    )
+    arguments = parser.parse_args()
+    modules = arguments.modules or list(MODULES)
     if unknown := set(modules) - set(MODULES):
         parser.error(f"not in MODULES: {', '.join(sorted(unknown))}")
     lines = []
     for module in modules:
-        statuses = mutate(module)
+        statuses = mutate(module, arguments.children)
         total = sum(statuses.values())
         killed = statuses["killed"]
         share = 100.0 * killed / total if total else 0.0
