@@ -59,6 +59,7 @@ MODULES: Final[dict[str, list[str]]] = {
     "mtgox_sandbox/auth.py": [
         "tests/sandbox/test_auth.py",
         "tests/sandbox/test_stream_private.py",
+        "tests/sandbox/test_stream_faults.py",
     ],
     "mtgox_sandbox/engine/ledger.py": [
         "tests/sandbox/test_ledger.py",
