@@ -1,5 +1,6 @@
 """Tests of the Mt.Gox diagnostics."""
 
+import pytest
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
@@ -16,6 +17,7 @@ from syrupy.filters import props
 from mtgox_sandbox.runner import Sandbox
 
 
+@pytest.mark.usefixtures("book_volumes_enabled")
 async def test_diagnostics(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
@@ -23,7 +25,10 @@ async def test_diagnostics(
     sandbox: Sandbox,
     init_integration: MockConfigEntry,
 ) -> None:
-    """The entry and the last refresh, without key, secret, login or account id."""
+    """The entry and the last refresh, without key, secret, login or account id.
+
+    The book volume sensors are enabled, so the refresh holds books.
+    """
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, init_integration
     )

@@ -40,7 +40,7 @@ def sensor_platform_only() -> Generator[None]:
         yield
 
 
-@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "book_volumes_enabled")
 async def test_sensors(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
@@ -56,7 +56,10 @@ async def test_niche_sensors_disabled(
     entity_registry: er.EntityRegistry,
     init_integration: MockConfigEntry,
 ) -> None:
-    """Average, VWAP, volumes and the engine lag start disabled; prices and spread do not."""
+    """Average, VWAP, volumes and the engine lag start disabled.
+
+    Prices and the spread (a ticker figure, no request of its own) do not.
+    """
     disabled = {
         entry.entity_id
         for entry in er.async_entries_for_config_entry(
