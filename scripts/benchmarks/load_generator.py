@@ -1,11 +1,8 @@
-"""``scripts/bench_sandbox``'s load generator: its own process, on its own core.
+"""``scripts/bench_sandbox``'s load generator, which runs as its own process.
 
-Reads a load spec (JSON) on stdin, opens keep-alive connections, signs every
-request before its clock starts, runs the load and prints the rate and the
-median latency (JSON).  Only the standard library: it starts fast and shares
-nothing with the server it loads.
-
-    python scripts/benchmarks/load_generator.py < spec.json
+``scripts/bench_sandbox --load-generator`` reads a load spec (JSON) on stdin and
+runs :func:`generate_load`: keep-alive connections, every request signed before
+the clock starts; it prints the rate and the median latency (JSON).
 """
 
 import asyncio
@@ -15,7 +12,6 @@ import hmac
 import json
 import math
 import statistics
-import sys
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -121,7 +117,3 @@ async def generate_load(spec: dict[str, Any]) -> dict[str, Any]:
         "rate": sum(done for done, _ in results) / elapsed,
         "median_ms": statistics.median(latencies) * 1000 if latencies else 0,
     }
-
-
-if __name__ == "__main__":
-    print(json.dumps(asyncio.run(generate_load(json.load(sys.stdin)))))
