@@ -183,7 +183,9 @@ class Matching:
                 affordable = taker.reserved_int * BTC_MULTIPLIER // price
                 out_of_money = affordable < amount_int
                 amount_int = min(amount_int, affordable)
-                if amount_int == 0:
+                if amount_int * price < BTC_MULTIPLIER:
+                    # Change worth less than one unit: a trade with it would
+                    # hand the seller bitcoins for a value of 0.
                     break
             self._fill(taker, maker, amount_int, price)
             if maker.amount_int == 0:

@@ -429,6 +429,22 @@ def test_market_bid_change_buys_no_dust(exchange: Exchange, alice: Account) -> N
     assert balances(buyer, "USD") == (1, 0)
 
 
+def test_market_bid_that_buys_out_an_ask_gives_its_change_to_no_one(
+    exchange: Exchange, alice: Account
+) -> None:
+    buyer = exchange.add_account("buyer", "s", ["trade"], funds={"USD": 8 * USD + 1})
+    first = exchange.place_order(alice, "BTCUSD", "ask", BTC // 100 + 1, 800 * USD)
+    second = exchange.place_order(alice, "BTCUSD", "ask", BTC, 900 * USD)
+    order = exchange.place_order(buyer, "BTCUSD", "bid", BTC, None)
+    # $8.00001 buys exactly the first ask (worth $8.000008, charged $8.00000);
+    # the $0.00001 left would buy 1 satoshi at $900 for a value of 0: no trade.
+    assert [(f.amount_int, f.spent_int) for f in order.fills] == [
+        (BTC // 100 + 1, 8 * USD)
+    ]
+    assert (first.status, second.amount_int, second.fills) == ("completed", BTC, [])
+    assert balances(buyer, "USD") == (1, 0)
+
+
 def test_market_bid_too_poor_for_one_satoshi_buys_nothing(
     exchange: Exchange, alice: Account
 ) -> None:
