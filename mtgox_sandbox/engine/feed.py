@@ -7,8 +7,9 @@ describes.  A subscriber must not call back into the engine.
 Events: :class:`TradeEvent` (a public trade), :class:`DepthEvent` (the
 volume at one price of one side changed; 0 means the level is gone),
 :class:`TickerEvent` (last price or best bid/ask may have changed),
-:class:`OrderEvent` (an order was opened, partly filled or closed) and
-:class:`WalletEvent` (a balance or reserve changed).
+:class:`OrderEvent` (an order was opened, partly filled or closed),
+:class:`WalletEvent` (a balance or reserve changed) and :class:`AccountEvent`
+(an account's own record changed: rights, revocation, monthly volume).
 
 The details only the streaming API needs (who traded, by how much a level
 changed, why an order closed, which posting changed a balance) are left out of
@@ -83,7 +84,16 @@ class WalletEvent:
     entry: HistoryEntry | None = field(default=None, compare=False)
 
 
-type Event = TradeEvent | DepthEvent | TickerEvent | OrderEvent | WalletEvent
+@dataclass(frozen=True, slots=True)
+class AccountEvent:
+    """An account's own record (not its wallets) changed."""
+
+    account_index: str
+
+
+type Event = (
+    TradeEvent | DepthEvent | TickerEvent | OrderEvent | WalletEvent | AccountEvent
+)
 type Subscriber = Callable[[Event], None]
 
 

@@ -216,7 +216,7 @@ class Matching:
             self._store.append_fill(order.oid, fill)
             account = self._accounts[order.account_index]
             account.monthly_volume_int += amount_int
-            self._store.mark_account(account)
+            self._ledger.save_account(account)
             self._changed(order)
         deal = f"[tid:{tid}] {plain_display(amount_int, BASE)} at {plain_display(price_int, quote)}"
         bought, sold = f"BTC bought: {deal}", f"BTC sold: {deal}"
