@@ -80,7 +80,7 @@ class AccountRenders:
     def __init__(self, feed: Feed) -> None:
         """Listen to ``feed`` for as long as the renders are used."""
         self._bodies: dict[str, dict[Hashable, str]] = {}
-        feed.subscribe(self._forget)
+        feed.subscribe(self._forget, kinds=(WalletEvent, AccountEvent))
 
     def get(self, account_index: str, key: Hashable) -> str | None:
         """Return the body kept for the account under ``key``, if any."""
@@ -96,5 +96,5 @@ class AccountRenders:
 
     def _forget(self, event: Event) -> None:
         """Drop the render of the account an event changed."""
-        if isinstance(event, WalletEvent | AccountEvent):
+        if isinstance(event, WalletEvent | AccountEvent):  # the only kinds it gets
             self._bodies.pop(event.account_index, None)

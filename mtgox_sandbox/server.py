@@ -98,6 +98,10 @@ VERSIONS: Final[dict[str, ApiVersion]] = {"0": V0, "1": V1, "2": V2}
 DEFAULT_CACHE_SECONDS: Final = 10.0
 """The wiki: "All API methods are cached for 10 seconds"."""
 
+CHECKPOINT_SECONDS: Final = 1.0
+"""How often committed pages reach the database file (and fsync), off the
+request path: at most what a power cut can lose."""
+
 SHUTDOWN_TIMEOUT: Final = 5.0
 """Seconds aiohttp waits for handlers at stop; held requests are released first."""
 
@@ -146,6 +150,7 @@ class SandboxServer:
         self._stopping = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._market_task: asyncio.Task[None] | None = None
+        self._checkpoint_task: asyncio.Task[None] | None = None
         self.url = ""
 
     # Lifecycle ------------------------------------------------------------------
@@ -185,6 +190,9 @@ class SandboxServer:
         self.url = f"http://{bound_host}:{bound_port}/api/"
         if self.market_interval > 0:
             self._market_task = asyncio.create_task(self._run_market())
+        if self.exchange.store.path is not None:
+            self.exchange.store.checkpoint_elsewhere()
+            self._checkpoint_task = asyncio.create_task(self._run_checkpoints())
 
     async def stop(self) -> None:
         """Release held requests, stop the market and close every connection."""
@@ -195,6 +203,11 @@ class SandboxServer:
                 await self._market_task
             self._market_task = None
         await self.stream.close()
+        if self._checkpoint_task is not None:
+            await (
+                self._checkpoint_task
+            )  # its last checkpoint ends before the store closes
+            self._checkpoint_task = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -209,6 +222,18 @@ class SandboxServer:
                 # One failed tick (a full disk, an engine bug) must not stop the
                 # market for good, nor surface as an error at shutdown.
                 _LOGGER.exception("Market tick failed")
+
+    async def _run_checkpoints(self) -> None:
+        """Checkpoint the database every ``CHECKPOINT_SECONDS`` until stopped."""
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), CHECKPOINT_SECONDS)
+            try:
+                await asyncio.to_thread(self.exchange.store.checkpoint)
+            except Exception:
+                # A full disk must not stop the server: the writer checkpoints
+                # itself past FALLBACK_CHECKPOINT_PAGES anyway.
+                _LOGGER.exception("Checkpoint failed")
 
     def step_market(self) -> None:
         """Run one market tick and commit it."""

@@ -95,7 +95,7 @@ class Ledger:
     def save_account(self, account: Account) -> None:
         """Save the account's own record with the transaction and tell the feed."""
         self._store.mark_account(account)
-        if self._feed.active:
+        if self._feed.wants(AccountEvent):
             self._feed.publish(AccountEvent(account.index))
 
     def _changed(
@@ -103,7 +103,7 @@ class Ledger:
     ) -> None:
         """Save the wallet with the transaction and tell the feed."""
         self._store.mark_wallet(account.index, wallet)
-        if self._feed.active:
+        if self._feed.wants(WalletEvent):
             self._feed.publish(
                 WalletEvent(
                     account.index,

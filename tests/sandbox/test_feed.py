@@ -115,3 +115,15 @@ def test_rights_and_revocation_publish_the_account(exchange: Exchange) -> None:
     exchange.set_rights("alice", ["get_info"])
     exchange.revoke_key("alice")
     assert events == [AccountEvent(alice.index), AccountEvent(alice.index)]
+
+
+def test_a_subscriber_gets_only_the_kinds_it_asked_for(exchange: Exchange) -> None:
+    alice = exchange.add_account("alice", "secret", ["trade"])
+    wallets: list[Event] = []
+    unsubscribe = exchange.feed.subscribe(wallets.append, kinds=[WalletEvent])
+    assert exchange.feed.wants(WalletEvent)
+    assert not exchange.feed.wants(DepthEvent)
+    exchange.place_order(alice, "BTCUSD", "ask", BTC, PRICE)
+    assert wallets == [WalletEvent(alice.index, "BTC", 10 * BTC, BTC)]
+    unsubscribe()
+    assert not exchange.feed.wants(WalletEvent)
