@@ -9,7 +9,10 @@
   kept per account and dropped from the engine's feed the moment one of the
   account's wallets (a posting or a reserve) or its own record (rights,
   revocation, monthly volume) changes, inside the engine call that changed
-  it, so a render is never served after a change it would hide.  At most
+  it, so a render is never served after a change it would hide.  The engine
+  never opens or closes a wallet (the real exchange did, on a first deposit,
+  and tests do it to the account directly), so a render also belongs to the
+  set of wallets it showed.  At most
   :data:`RENDERS_PER_ACCOUNT` bodies per account, so memory is bounded by
   the number of accounts.
 """
@@ -19,6 +22,7 @@ from collections.abc import Hashable, Mapping
 from typing import Any, Final
 
 from .engine.feed import AccountEvent, Event, Feed, WalletEvent
+from .engine.models import Account
 
 CACHE_PRUNE_SIZE: Final = 1024
 """Expired cache entries are dropped whenever the cache reaches this size."""
@@ -82,17 +86,17 @@ class AccountRenders:
         self._bodies: dict[str, dict[Hashable, str]] = {}
         feed.subscribe(self._forget, kinds=(WalletEvent, AccountEvent))
 
-    def get(self, account_index: str, key: Hashable) -> str | None:
+    def get(self, account: Account, key: Hashable) -> str | None:
         """Return the body kept for the account under ``key``, if any."""
-        kept = self._bodies.get(account_index)
-        return None if kept is None else kept.get(key)
+        kept = self._bodies.get(account.index)
+        return None if kept is None else kept.get((key, *account.wallets))
 
-    def keep(self, account_index: str, key: Hashable, body: str) -> None:
+    def keep(self, account: Account, key: Hashable, body: str) -> None:
         """Keep ``body`` as the account's answer to the call ``key`` describes."""
-        kept = self._bodies.setdefault(account_index, {})
+        kept = self._bodies.setdefault(account.index, {})
         if len(kept) >= RENDERS_PER_ACCOUNT:
             kept.clear()
-        kept[key] = body
+        kept[key, *account.wallets] = body
 
     def _forget(self, event: Event) -> None:
         """Drop the render of the account an event changed."""

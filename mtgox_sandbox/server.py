@@ -382,7 +382,7 @@ class SandboxServer:
             render_key = (key, tuple(request.query.items()))
         if timed and (cached := self._cache.get(key)) is not None:
             return encode_json(api.success(cached[0], request.query))
-        if caller and (body := self.renders.get(caller.index, render_key)) is not None:
+        if caller and (body := self.renders.get(caller, render_key)) is not None:
             return body
         context = CallContext(self.exchange, route.pair, params, now, account)
         try:
@@ -393,5 +393,5 @@ class SandboxServer:
             self._cache.remember(key, data, self.cache_seconds)
         body = encode_json(api.success(data, request.query))
         if caller:
-            self.renders.keep(caller.index, render_key, body)
+            self.renders.keep(caller, render_key, body)
         return body

@@ -66,6 +66,18 @@ async def test_a_render_is_reused_until_the_account_changes(
     )
 
 
+async def test_a_wallet_opened_or_closed_on_the_account_shows_at_once(
+    caller: Caller, sandbox: Sandbox
+) -> None:
+    """The engine never does it, so no event says so: the wallet set is in the key."""
+    account = account_of(sandbox, caller)
+    before = await caller.data("1/generic/info")
+    pound = account.wallets.pop("GBP")
+    assert "GBP" not in (await caller.data("1/generic/info"))["Wallets"]
+    account.wallets["GBP"] = pound
+    assert await caller.data("1/generic/info") == before
+
+
 async def test_each_version_and_envelope_has_its_own_render(
     caller: Caller, sandbox: Sandbox
 ) -> None:
