@@ -283,8 +283,8 @@ def test_nothing_can_withdraw() -> None:
     ]
     assert [text for text in texts if WITHDRAWAL_CALLS.search(text)] == []
 
-    # What the client can do, all of it: read (the engine's lag and quotes
-    # too), and place or cancel orders.
+    # What the client can do, all of it: read (the engine's lag, quotes and
+    # order books too), and place or cancel orders.
     calls = {
         name
         for name, member in inspect.getmembers(MtGoxClient)
@@ -299,6 +299,7 @@ def test_nothing_can_withdraw() -> None:
         "cancel_order",
         "order_result",
         "engine_lag",
+        "depth",
         "quote",
     }
 
