@@ -242,6 +242,8 @@ async def test_the_edge_of_json_size_errors_over_a_raw_socket(
     if content_type == b"application/json":
         assert json.loads(body)["error"].startswith("Header too large")
     ticker, _ = await raw_exchange(
-        sandbox, b"GET /api/1/BTCUSD/ticker HTTP/1.1\r\nConnection: close\r\n\r\n"
+        sandbox,
+        b"GET /api/1/BTCUSD/ticker HTTP/1.1\r\nHost: sandbox\r\n"
+        b"Connection: close\r\n\r\n",
     )
     assert ticker.startswith(b"HTTP/1.1 200"), ticker
