@@ -2,7 +2,6 @@
 
 import shutil
 from collections.abc import Generator, Iterator
-from dataclasses import replace
 from pathlib import Path
 from unittest.mock import AsyncMock, PropertyMock, patch
 
@@ -68,27 +67,6 @@ def entity_registry_enabled_by_default() -> Generator[None]:
         "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
         return_value=True,
         new_callable=PropertyMock,
-    ):
-        yield
-
-
-@pytest.fixture
-def book_volumes_enabled() -> Generator[None]:
-    """Start every pair's book volume sensors enabled, as a user who enabled them.
-
-    Books are then read from the setup's refresh on; with
-    entity_registry_enabled_by_default alone they are read only from the
-    next one, as that refresh runs before any sensor is registered.
-    """
-    from custom_components.mtgox import book
-
-    enabled = tuple(
-        replace(description, entity_registry_enabled_default=True)
-        for description in book.BOOK_SENSORS
-    )
-    with (
-        patch("custom_components.mtgox.book.BOOK_SENSORS", enabled),
-        patch("custom_components.mtgox.sensor.BOOK_SENSORS", enabled),
     ):
         yield
 

@@ -22,6 +22,8 @@ from .market import clear_quotes, units
 from .test_faults import frozen_clock
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
@@ -79,6 +81,48 @@ def expected_figures() -> tuple[Decimal, Decimal, Decimal]:
         for side in (bids, asks)
     ]
     return spread, near[0], near[1]
+
+
+def enable_volumes(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    entry: MockConfigEntry,
+    account_id: str,
+    pairs: Iterable[str],
+) -> None:
+    """Register the pairs' book volume sensors enabled before setup, as a user has them.
+
+    Registered, they count from the setup's refresh on; core's
+    entity_registry_enabled_by_default would count only from the next one, as
+    that refresh runs before any sensor is added.
+    """
+    entry.add_to_hass(hass)
+    for pair in pairs:
+        for side in ("bid", "ask"):
+            entity_registry.async_get_or_create(
+                "sensor",
+                DOMAIN,
+                f"{account_id}_{pair}_{side}_volume",
+                config_entry=entry,
+                suggested_object_id=f"bitcoin_{pair[3:].lower()}_{side}_volume_within_1",
+            )
+
+
+@pytest.fixture
+def book_volumes_enabled(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    sandbox: Sandbox,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """Enable the volume sensors of the entry's two pairs."""
+    enable_volumes(
+        hass,
+        entity_registry,
+        mock_config_entry,
+        sandbox.account.id,
+        mock_config_entry.options[CONF_PAIRS],
+    )
 
 
 async def test_the_spread_comes_from_the_ticker_without_a_book(
@@ -280,15 +324,18 @@ TRACKED: Final = (
 """13 pairs, 4 of them traded: their tickers leave room for one book."""
 
 
-@pytest.mark.usefixtures("book_volumes_enabled")
 async def test_books_stay_within_the_rate_rule(
     hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
     sandbox: Sandbox,
     mock_config_entry: MockConfigEntry,
 ) -> None:
     """13 tickers leave room for one book: the first pair's; the rest say why, once."""
+    enable_volumes(
+        hass, entity_registry, mock_config_entry, sandbox.account.id, TRACKED
+    )
     await setup_entry(
         hass,
         mock_config_entry,
@@ -311,9 +358,9 @@ async def test_books_stay_within_the_rate_rule(
     ]
 
 
-@pytest.mark.usefixtures("book_volumes_enabled")
 async def test_two_refreshes_in_one_window_pass_the_anti_ddos_filter(
     hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
     freezer: FrozenDateTimeFactory,
     sandbox: Sandbox,
     mock_config_entry: MockConfigEntry,
@@ -324,6 +371,9 @@ async def test_two_refreshes_in_one_window_pass_the_anti_ddos_filter(
     Home Assistant rounds a refresh's time down: 13 tickers and the one book
     they leave room for, twice, are 28, the most that leaves those 2.
     """
+    enable_volumes(
+        hass, entity_registry, mock_config_entry, sandbox.account.id, TRACKED
+    )
     await setup_entry(
         hass,
         mock_config_entry,

@@ -17,7 +17,7 @@ from syrupy.filters import props
 from mtgox_sandbox.runner import Sandbox
 
 
-@pytest.mark.usefixtures("book_volumes_enabled")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_diagnostics(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
@@ -27,8 +27,10 @@ async def test_diagnostics(
 ) -> None:
     """The entry and the last refresh, without key, secret, login or account id.
 
-    The book volume sensors are enabled, so the refresh holds books.
+    Every sensor is enabled and a second refresh run (the first runs before
+    any is registered), so the refresh holds books and the lag.
     """
+    await init_integration.runtime_data.coordinator.async_refresh()
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, init_integration
     )
