@@ -393,6 +393,6 @@ class Exchange:
     def _record_trade(self, trade: Trade, parties: tuple[str, str]) -> None:
         """Store a trade, keep the pair's last price and publish the trade."""
         self._market.record(trade)
-        if self.feed.active:
+        if self.feed.wants(TradeEvent):
             self.feed.publish(TradeEvent(trade, parties))
         self.remember("last_prices", self._market.last_prices)

@@ -12,7 +12,9 @@ answers with the caller's API version's error body:
 * a body longer than :data:`MAX_BODY_BYTES`: HTTP 413 (aiohttp's
   ``client_max_size`` stops reading there; the middleware reshapes its error).
 
-Only what is beyond the parser's limits still gets aiohttp's own answer.
+Only what is beyond the parser's limits still gets aiohttp's own answer: it
+refuses that inside the connection's protocol, before any application code
+exists to answer otherwise (the sandbox README says why that stays).
 """
 
 from collections.abc import Callable

@@ -30,13 +30,22 @@ def html_page(
     )
 
 
+_ENCODER: Final = json.JSONEncoder(separators=(",", ":"))
+
+
+def encode_json(payload: Any) -> str:
+    """Return ``payload`` as compact JSON, non-ASCII escaped, as the API sent it."""
+    return _ENCODER.encode(payload)
+
+
 def json_response(payload: Any, status: int = 200) -> web.Response:
-    """Return ``payload`` as compact JSON, as the API sent it."""
-    return web.Response(
-        status=status,
-        text=json.dumps(payload, separators=(",", ":")),
-        content_type="application/json",
-    )
+    """Return ``payload`` as a JSON answer."""
+    return json_text_response(encode_json(payload), status)
+
+
+def json_text_response(body: str, status: int = 200) -> web.Response:
+    """Return JSON text ``body`` as the answer."""
+    return web.Response(status=status, text=body, content_type="application/json")
 
 
 def drop_connection(request: web.Request) -> web.Response:

@@ -9,7 +9,7 @@ seconds (``date``).  Each table's primary key is the index its queries use.
 import json
 from typing import Any, Final
 
-from .engine.models import Account, HistoryEntry, HistoryTrade
+from .engine.models import Account, HistoryEntry, HistoryTrade, Wallet
 
 MIGRATIONS: Final = (
     """
@@ -97,6 +97,35 @@ def account_row(account: Account) -> tuple[Any, ...]:
         int(a.revoked),
         int(a.house),
         a.monthly_volume_int,
+    )
+
+
+def account_from_row(
+    row: tuple[Any, ...],
+    wallets: dict[str, Wallet],
+    nonces: tuple[int, list[int]] | None,
+) -> Account:
+    """Rebuild an ``accounts`` row with its wallets and its ``nonces`` row's values."""
+    (index, uid, login, rights, language, created, last_login, fee_bp) = row[:8]
+    key, secret, revoked, house, volume = row[8:]
+    high_water, tonces = nonces or (0, [])
+    return Account(
+        index=index,
+        id=uid,
+        login=login,
+        rights=json.loads(rights),
+        language=language,
+        created=created,
+        last_login=last_login,
+        trade_fee_bp=fee_bp,
+        wallets=wallets,
+        key=key,
+        secret=secret,
+        revoked=bool(revoked),
+        house=bool(house),
+        monthly_volume_int=volume,
+        nonce_high_water=high_water,
+        recent_tonces=tonces,
     )
 
 

@@ -18,7 +18,9 @@ Every request to ``/api/<version>/<path>`` goes through the same steps:
    consumes no nonce;
 5. the **cache** of read-only results, per version, endpoint, pair, key and
    parameters (``nonce``/``tonce`` excluded), for ``cache_seconds``; a cached
-   private call is still authenticated, so its nonce is still checked;
+   private call is still authenticated, so its nonce is still checked; and
+   ``info``'s body kept per account until it changes
+   (:mod:`mtgox_sandbox.answer_cache`);
 6. the **handler**; engine errors become HTTP 500 with the v1/v2 error body
    (goxtool saw application errors such as a second cancel arrive as 5xx);
 7. the exchange's **transaction is committed** to its database (see
@@ -37,10 +39,8 @@ JSON is compact and escapes non-ASCII (``\u00a0``...), as PHP's
 
 import asyncio
 import contextlib
-import json
 import logging
 import math
-import time
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Final, cast
@@ -49,6 +49,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from .admin import add_admin_routes
+from .answer_cache import AccountRenders, TimedResults, cache_key
 from .api.common import (
     ApiError,
     ApiVersion,
@@ -66,6 +67,7 @@ from .engine.models import (
     now_us,
 )
 from .exchange import Exchange
+from .fault_answers import after_answer, before_answer
 from .faults import (
     DEFAULT_BLOCK_SECONDS,
     DEFAULT_RATE_LIMIT,
@@ -80,7 +82,13 @@ from .request_limits import (
     PARSER_LIMIT_BYTES,
     request_limits,
 )
-from .responses import BLOCKED_DETAIL, drop_connection, html_page, json_response
+from .responses import (
+    BLOCKED_DETAIL,
+    encode_json,
+    html_page,
+    json_response,
+    json_text_response,
+)
 from .stream.hub import StreamHub
 
 _LOGGER = logging.getLogger(__name__)
@@ -90,18 +98,16 @@ VERSIONS: Final[dict[str, ApiVersion]] = {"0": V0, "1": V1, "2": V2}
 DEFAULT_CACHE_SECONDS: Final = 10.0
 """The wiki: "All API methods are cached for 10 seconds"."""
 
+CHECKPOINT_SECONDS: Final = 1.0
+"""How often committed pages reach the database file (and fsync), off the
+request path: at most what a power cut can lose."""
+
 SHUTDOWN_TIMEOUT: Final = 5.0
 """Seconds aiohttp waits for handlers at stop; held requests are released first."""
 
-CACHE_PRUNE_SIZE: Final = 1024
-"""Expired cache entries are dropped whenever the cache reaches this size."""
-
-NONCE_PARAMS: Final = frozenset({"nonce", "tonce"})
 ENVELOPE_PARAMS: Final = frozenset({"raw"})
 """Query parameters a private call may carry: v1's ``raw`` picks the envelope only."""
-MYSQL_ERROR: Final = "MySQL error, please retry later"
 SERVER_ERROR: Final = "Internal server error"
-type CacheKey = tuple[int, str, str | None, str | None, tuple[tuple[str, str], ...]]
 
 
 def form_params(query: Mapping[str, str], body: bytes) -> dict[str, str]:
@@ -139,10 +145,12 @@ class SandboxServer:
         self.market_interval = market_interval
         self._clock_us = clock_us
         self.stream = StreamHub(exchange, self.faults, self.counters, clock_us)
-        self._cache: dict[CacheKey, tuple[float, Any]] = {}
+        self._cache = TimedResults()
+        self.renders = AccountRenders(exchange.feed)
         self._stopping = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._market_task: asyncio.Task[None] | None = None
+        self._checkpoint_task: asyncio.Task[None] | None = None
         self.url = ""
 
     # Lifecycle ------------------------------------------------------------------
@@ -182,6 +190,9 @@ class SandboxServer:
         self.url = f"http://{bound_host}:{bound_port}/api/"
         if self.market_interval > 0:
             self._market_task = asyncio.create_task(self._run_market())
+        if self.exchange.store.path is not None:
+            self.exchange.store.checkpoint_elsewhere()
+            self._checkpoint_task = asyncio.create_task(self._run_checkpoints())
 
     async def stop(self) -> None:
         """Release held requests, stop the market and close every connection."""
@@ -192,6 +203,11 @@ class SandboxServer:
                 await self._market_task
             self._market_task = None
         await self.stream.close()
+        if self._checkpoint_task is not None:
+            await (
+                self._checkpoint_task
+            )  # its last checkpoint ends before the store closes
+            self._checkpoint_task = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -207,17 +223,22 @@ class SandboxServer:
                 # market for good, nor surface as an error at shutdown.
                 _LOGGER.exception("Market tick failed")
 
+    async def _run_checkpoints(self) -> None:
+        """Checkpoint the database every ``CHECKPOINT_SECONDS`` until stopped."""
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), CHECKPOINT_SECONDS)
+            try:
+                await asyncio.to_thread(self.exchange.store.checkpoint)
+            except Exception:
+                # A full disk must not stop the server: the writer checkpoints
+                # itself past FALLBACK_CHECKPOINT_PAGES anyway.
+                _LOGGER.exception("Checkpoint failed")
+
     def step_market(self) -> None:
         """Run one market tick and commit it."""
         self.exchange.step_market()
         self.exchange.commit()
-
-    def _remember(self, key: CacheKey, data: Any) -> None:
-        """Cache ``data`` for ``cache_seconds``, forgetting expired entries now and then."""
-        now = time.monotonic()
-        if len(self._cache) >= CACHE_PRUNE_SIZE:
-            self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
-        self._cache[key] = (now + self.cache_seconds, data)
 
     def clear_cache(self) -> None:
         """Forget every cached result."""
@@ -249,7 +270,7 @@ class SandboxServer:
 
         taken = self.faults.take(f"{version_text}/{path}")
         faults = {fault.kind: fault for fault in taken}
-        early = await self._early_fault(request, faults)
+        early = await before_answer(request, faults, self._stopping)
         if early is not None:
             return early
         if isinstance(route, ApiError):
@@ -261,14 +282,14 @@ class SandboxServer:
             )
 
         try:
-            data = await self._answer(request, api, route, faults, signed)
-            response = json_response(api.success(data, request.query))
+            body = await self._answer(request, api, route, faults, signed)
+            response = json_text_response(body)
         except AuthError as error:
             rejected = ApiError(error.message, error.token, error.status)
             response = json_response(api.failure(rejected), rejected.status)
         except ApiError as error:
             response = json_response(api.failure(error), error.status)
-        return await self._late_fault(request, response, faults)
+        return await after_answer(request, response, faults, self._stopping)
 
     async def _limited_client(
         self, request: web.Request, api: ApiVersion, route: Route | ApiError
@@ -298,45 +319,6 @@ class SandboxServer:
             return json_response({"error": error.message}, error.status)
         api: ApiVersion = VERSIONS.get(version_text, V1)
         return json_response(api.failure(error), error.status)
-
-    async def _early_fault(
-        self, request: web.Request, faults: Mapping[FaultKind, Fault]
-    ) -> web.StreamResponse | None:
-        """Apply the faults that act before the request is processed."""
-        if FaultKind.LATENCY in faults:
-            await asyncio.sleep(faults[FaultKind.LATENCY].seconds)
-        if FaultKind.TIMEOUT in faults:
-            await self._stopping.wait()
-            return drop_connection(request)
-        if FaultKind.DROP in faults:
-            return drop_connection(request)
-        if FaultKind.HTML in faults:
-            status = faults[FaultKind.HTML].status
-            return html_page(status, "The web server reported a bad gateway error.")
-        if FaultKind.MYSQL_ERROR in faults:
-            return web.Response(text=MYSQL_ERROR, content_type="text/html")
-        return None
-
-    async def _late_fault(
-        self,
-        request: web.Request,
-        response: web.Response,
-        faults: Mapping[FaultKind, Fault],
-    ) -> web.StreamResponse:
-        """Apply the faults that act after the request was processed."""
-        if FaultKind.EXECUTE_THEN_HANG in faults:
-            await self._stopping.wait()
-            return drop_connection(request)
-        if FaultKind.EXECUTE_THEN_DROP in faults:
-            return drop_connection(request)
-        if FaultKind.OMIT_OID in faults and response.text is not None:
-            payload = json.loads(response.text)
-            if isinstance(payload, dict):
-                payload.pop("oid", None)
-                response.text = json.dumps(payload, separators=(",", ":"))
-        if FaultKind.TRUNCATED_JSON in faults and response.text is not None:
-            response.text = response.text[: len(response.text) // 2]
-        return response
 
     async def _answer(
         self,
@@ -369,29 +351,47 @@ class SandboxServer:
                 refuse_nonce=FaultKind.STALE_NONCE in faults,
             )
         try:
-            cache_key: CacheKey = (
-                api.number,
-                endpoint.name,
-                route.pair,
-                account.key if account else None,
-                tuple(
-                    sorted((k, v) for k, v in params.items() if k not in NONCE_PARAMS)
-                ),
-            )
-            if endpoint.cacheable and self.cache_seconds > 0:
-                cached = self._cache.get(cache_key)
-                if cached is not None and cached[0] > time.monotonic():
-                    return cached[1]
-            context = CallContext(self.exchange, route.pair, params, now, account)
-            try:
-                data = endpoint.handler(context)
-            except ExchangeError as error:
-                raise ApiError(error.message, error.token) from error
-            if endpoint.cacheable and self.cache_seconds > 0:
-                self._remember(cache_key, data)
-            return data
+            return self._body(request, api, route, params, now, account)
         finally:
             if account is not None:
                 self.exchange.note_nonce(account)
             if account is not None or endpoint.changes_state:
                 self.exchange.commit()
+
+    def _body(
+        self,
+        request: web.Request,
+        api: ApiVersion,
+        route: Route,
+        params: dict[str, str],
+        now: int,
+        account: Account | None,
+    ) -> str:
+        """Return the answer's JSON: cached, kept rendered for the account, or new."""
+        endpoint = route.endpoint
+        timed = endpoint.cacheable and self.cache_seconds > 0
+        caller = account if endpoint.per_account else None
+        if timed or caller:
+            key = cache_key(
+                api.number,
+                endpoint.name,
+                route.pair,
+                account.key if account else None,
+                params,
+            )
+            render_key = (key, tuple(request.query.items()))
+        if timed and (cached := self._cache.get(key)) is not None:
+            return encode_json(api.success(cached[0], request.query))
+        if caller and (body := self.renders.get(caller, render_key)) is not None:
+            return body
+        context = CallContext(self.exchange, route.pair, params, now, account)
+        try:
+            data = endpoint.handler(context)
+        except ExchangeError as error:
+            raise ApiError(error.message, error.token) from error
+        if timed:
+            self._cache.remember(key, data, self.cache_seconds)
+        body = encode_json(api.success(data, request.query))
+        if caller:
+            self.renders.keep(caller, render_key, body)
+        return body

@@ -262,7 +262,7 @@ ENDPOINTS: Final[dict[str, Endpoint]] = {
         Endpoint("order/quote", order_quote, cacheable=True),
         Endpoint("currency", currency, cacheable=True),
         Endpoint("order/lag", order_lag, cacheable=True),
-        Endpoint("info", info, GET_INFO, cacheable=True),
+        Endpoint("info", info, GET_INFO, cacheable=True, per_account=True),
         Endpoint("idkey", idkey, GET_INFO, cacheable=True),
         Endpoint("orders", orders, GET_INFO, cacheable=True),
         Endpoint("wallet/history", wallet_history, GET_INFO, cacheable=True),

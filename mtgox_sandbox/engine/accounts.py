@@ -116,14 +116,14 @@ class Accounts:
         if account is None:
             return False
         account.revoked = True
-        self._store.mark_account(account)
+        self._ledger.save_account(account)
         return True
 
     def set_rights(self, key: str, rights: Iterable[str]) -> Account:
         """Replace the rights of a key's account; raise ``KeyError`` if unknown."""
         account = self.by_index[self._keys[key]]
         account.rights = list(rights)
-        self._store.mark_account(account)
+        self._ledger.save_account(account)
         return account
 
     def house(self, role: HouseRole) -> Account:

@@ -7,16 +7,19 @@ describes.  A subscriber must not call back into the engine.
 Events: :class:`TradeEvent` (a public trade), :class:`DepthEvent` (the
 volume at one price of one side changed; 0 means the level is gone),
 :class:`TickerEvent` (last price or best bid/ask may have changed),
-:class:`OrderEvent` (an order was opened, partly filled or closed) and
-:class:`WalletEvent` (a balance or reserve changed).
+:class:`OrderEvent` (an order was opened, partly filled or closed),
+:class:`WalletEvent` (a balance or reserve changed) and :class:`AccountEvent`
+(an account's own record changed: rights, revocation, monthly volume).
 
 The details only the streaming API needs (who traded, by how much a level
 changed, why an order closed, which posting changed a balance) are left out of
 the events' equality, which describes the change itself.
 """
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Final
 
 from .models import HistoryEntry, Side, Trade
 
@@ -83,28 +86,54 @@ class WalletEvent:
     entry: HistoryEntry | None = field(default=None, compare=False)
 
 
-type Event = TradeEvent | DepthEvent | TickerEvent | OrderEvent | WalletEvent
+@dataclass(frozen=True, slots=True)
+class AccountEvent:
+    """An account's own record (not its wallets) changed."""
+
+    account_index: str
+
+
+type Event = (
+    TradeEvent | DepthEvent | TickerEvent | OrderEvent | WalletEvent | AccountEvent
+)
 type Subscriber = Callable[[Event], None]
+type EventKind = type[
+    TradeEvent | DepthEvent | TickerEvent | OrderEvent | WalletEvent | AccountEvent
+]
+
+EVERY_KIND: Final[frozenset[EventKind]] = frozenset(
+    {TradeEvent, DepthEvent, TickerEvent, OrderEvent, WalletEvent, AccountEvent}
+)
 
 
 class Feed:
-    """Publishes events to every subscriber, in publication order."""
+    """Publishes events to their subscribers, in publication order."""
 
     def __init__(self) -> None:
         """Start without subscribers."""
-        self._subscribers: list[Subscriber] = []
+        self._subscribers: list[tuple[Subscriber, frozenset[EventKind]]] = []
+        self._wanted: Counter[EventKind] = Counter()
 
-    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
-        """Call ``subscriber`` with every later event; return its unsubscribe."""
-        self._subscribers.append(subscriber)
-        return lambda: self._subscribers.remove(subscriber)
+    def subscribe(
+        self, subscriber: Subscriber, kinds: Iterable[EventKind] = EVERY_KIND
+    ) -> Callable[[], None]:
+        """Call ``subscriber`` with every later event of ``kinds``; return its unsubscribe."""
+        entry = (subscriber, frozenset(kinds))
+        self._subscribers.append(entry)
+        self._wanted.update(entry[1])
+
+        def unsubscribe() -> None:
+            self._subscribers.remove(entry)
+            self._wanted.subtract(entry[1])
+
+        return unsubscribe
 
     def publish(self, event: Event) -> None:
-        """Hand ``event`` to every subscriber."""
-        for subscriber in self._subscribers:
-            subscriber(event)
+        """Hand ``event`` to every subscriber of its kind."""
+        for subscriber, kinds in self._subscribers:
+            if type(event) in kinds:
+                subscriber(event)
 
-    @property
-    def active(self) -> bool:
-        """Return whether anyone listens (events are not even built otherwise)."""
-        return bool(self._subscribers)
+    def wants(self, kind: EventKind) -> bool:
+        """Return whether anyone listens to ``kind`` (unwanted events are not even built)."""
+        return self._wanted[kind] > 0

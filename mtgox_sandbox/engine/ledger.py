@@ -4,11 +4,13 @@ A posting changes a wallet's ``balance_int`` and appends the movement to the
 wallet's history in the store; a reserve change moves money between a
 wallet's available and reserved parts without a history entry.  Both mark
 the wallet for the transaction's commit and publish a :class:`WalletEvent`.
+An account's own record (rights, monthly volume) is saved here too, with an
+:class:`AccountEvent`.
 """
 
 from mtgox_sandbox.store import Store
 
-from .feed import Feed, WalletEvent
+from .feed import AccountEvent, Feed, WalletEvent
 from .models import (
     HISTORY_PAGE_SIZE,
     MICROSECONDS,
@@ -90,12 +92,18 @@ class Ledger:
         )
         self.post(target, code, amount_int, "deposit", "Deposit", date)
 
+    def save_account(self, account: Account) -> None:
+        """Save the account's own record with the transaction and tell the feed."""
+        self._store.mark_account(account)
+        if self._feed.wants(AccountEvent):
+            self._feed.publish(AccountEvent(account.index))
+
     def _changed(
         self, account: Account, wallet: Wallet, entry: HistoryEntry | None = None
     ) -> None:
         """Save the wallet with the transaction and tell the feed."""
         self._store.mark_wallet(account.index, wallet)
-        if self._feed.active:
+        if self._feed.wants(WalletEvent):
             self._feed.publish(
                 WalletEvent(
                     account.index,

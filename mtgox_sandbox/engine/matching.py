@@ -136,7 +136,7 @@ class Matching:
     def _changed(self, order: Order, reason: str | None = None) -> None:
         """Save the order with the transaction and tell the feed."""
         self._store.mark_order(order)
-        if self._feed.active:
+        if self._feed.wants(OrderEvent):
             self._feed.publish(
                 OrderEvent(
                     order.account_index,
@@ -152,9 +152,10 @@ class Matching:
         self, book: OrderBook, pair: str, side: Side, price: int, change: int
     ) -> None:
         """Tell the feed the volume now resting at one price of one side."""
-        if self._feed.active:
+        if self._feed.wants(DepthEvent):
             level = book.side(side).volume_at(price)
             self._feed.publish(DepthEvent(pair, side, price, level, change))
+        if self._feed.wants(TickerEvent):
             self._feed.publish(TickerEvent(pair))
 
     def _release(self, order: Order, amount_int: int) -> None:
@@ -218,7 +219,7 @@ class Matching:
             self._store.append_fill(order.oid, fill)
             account = self._accounts[order.account_index]
             account.monthly_volume_int += amount_int
-            self._store.mark_account(account)
+            self._ledger.save_account(account)
             self._changed(order)
         deal = f"[tid:{tid}] {plain_display(amount_int, BASE)} at {plain_display(price_int, quote)}"
         bought, sold = f"BTC bought: {deal}", f"BTC sold: {deal}"

@@ -2,7 +2,7 @@
 
 ``scripts/bench_sandbox --load-generator`` reads a load spec (JSON) on stdin and
 runs :func:`generate_load`: keep-alive connections, every request signed before
-the clock starts; it prints the rate and the median latency (JSON).
+the clock starts; it prints the rate, the units done and the median latency (JSON).
 """
 
 import asyncio
@@ -113,7 +113,9 @@ async def generate_load(spec: dict[str, Any]) -> dict[str, Any]:
     results = await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - started
     latencies = [latency for _, part in results for latency in part]
+    done = sum(done for done, _ in results)
     return {
-        "rate": sum(done for done, _ in results) / elapsed,
+        "rate": done / elapsed,
+        "done": done,
         "median_ms": statistics.median(latencies) * 1000 if latencies else 0,
     }

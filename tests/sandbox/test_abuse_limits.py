@@ -17,6 +17,7 @@ import aiohttp
 import pytest
 
 from mtgox_sandbox.auth import new_credentials
+from mtgox_sandbox.request_limits import PARSER_LIMIT_BYTES
 from mtgox_sandbox.runner import Sandbox
 
 from .helpers import Caller
@@ -204,3 +205,45 @@ async def test_admin_requests_over_the_size_limits_are_json(
     ) as response:
         assert response.status == 431
         assert "Header too large" in (await response.json())["error"]
+
+
+async def raw_exchange(sandbox: Sandbox, head: bytes) -> tuple[bytes, bytes]:
+    """Send ``head`` on a raw connection; return the answer's head and body."""
+    host, port = sandbox.url.split("//")[1].split("/")[0].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(head)
+        answer = await asyncio.wait_for(reader.read(), 10)  # closed after it
+    finally:
+        writer.close()
+    answer_head, _, body = answer.partition(b"\r\n\r\n")
+    return answer_head, body
+
+
+@pytest.mark.parametrize(
+    ("header_bytes", "status", "content_type"),
+    [
+        (60_000, b"431", b"application/json"),  # over the sandbox's limit: JSON
+        (PARSER_LIMIT_BYTES + 1, b"400", b"text/plain"),  # over aiohttp's: its text
+    ],
+)
+async def test_the_edge_of_json_size_errors_over_a_raw_socket(
+    sandbox: Sandbox, header_bytes: int, status: bytes, content_type: bytes
+) -> None:
+    """Up to the parser's limit a header gets the API's JSON; beyond, aiohttp's text.
+
+    See the sandbox README ("Oversized requests") for why the last case stays.
+    """
+    head = b"GET /api/1/BTCUSD/ticker HTTP/1.1\r\nHost: sandbox\r\n"
+    head += b"X-Padding: " + b"p" * header_bytes + b"\r\n\r\n"
+    answer_head, body = await raw_exchange(sandbox, head)
+    assert answer_head.split(b" ")[1] == status, answer_head
+    assert b"Content-Type: " + content_type in answer_head, answer_head
+    if content_type == b"application/json":
+        assert json.loads(body)["error"].startswith("Header too large")
+    ticker, _ = await raw_exchange(
+        sandbox,
+        b"GET /api/1/BTCUSD/ticker HTTP/1.1\r\nHost: sandbox\r\n"
+        b"Connection: close\r\n\r\n",
+    )
+    assert ticker.startswith(b"HTTP/1.1 200"), ticker

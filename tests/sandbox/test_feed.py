@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from mtgox_sandbox.engine.feed import (
+    AccountEvent,
     DepthEvent,
     Event,
     OrderEvent,
@@ -64,6 +65,8 @@ def test_a_trade_is_published_before_what_it_changed(exchange: Exchange) -> None
     closed = {e.oid: e.status for e in after if isinstance(e, OrderEvent)}
     assert closed == {ask.oid: "completed", bid.oid: "completed"}
     assert DepthEvent("BTCUSD", "ask", PRICE, 0) in after
+    # Both parties' monthly volume moved.
+    assert {AccountEvent(alice.index), AccountEvent(bob.index)} <= set(after)
     assert TickerEvent("BTCUSD") in after
     # Every wallet event carries the balance the wallet ended with last.
     last = {
@@ -104,3 +107,23 @@ def test_unsubscribing_stops_the_events(exchange: Exchange) -> None:
     exchange.place_order(alice, "BTCUSD", "ask", BTC, PRICE)
     assert seen > 0
     assert len(events) == seen
+
+
+def test_rights_and_revocation_publish_the_account(exchange: Exchange) -> None:
+    alice = exchange.add_account("alice", "secret", ["trade"])
+    events = listen(exchange)
+    exchange.set_rights("alice", ["get_info"])
+    exchange.revoke_key("alice")
+    assert events == [AccountEvent(alice.index), AccountEvent(alice.index)]
+
+
+def test_a_subscriber_gets_only_the_kinds_it_asked_for(exchange: Exchange) -> None:
+    alice = exchange.add_account("alice", "secret", ["trade"])
+    wallets: list[Event] = []
+    unsubscribe = exchange.feed.subscribe(wallets.append, kinds=[WalletEvent])
+    assert exchange.feed.wants(WalletEvent)
+    assert not exchange.feed.wants(DepthEvent)
+    exchange.place_order(alice, "BTCUSD", "ask", BTC, PRICE)
+    assert wallets == [WalletEvent(alice.index, "BTC", 10 * BTC, BTC)]
+    unsubscribe()
+    assert not exchange.feed.wants(WalletEvent)

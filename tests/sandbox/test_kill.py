@@ -2,10 +2,13 @@
 
 ``python -m mtgox_sandbox --state FILE`` runs as a real subprocess on a free
 loopback port with the market ticking every 20 ms (each tick a database
-transaction).  Two keys place and cancel orders as fast as they can, one over
-v1 and one over v2; after a different number of acknowledged orders in each
-round, and a different short delay, the process is killed with SIGKILL and
-started again on the same file.  After every kill:
+transaction).  Four keys place and cancel orders as fast as they can, two over
+v1 and two over v2, each in its own random mix of resting, crossing and
+cancelled orders; at a random moment (after a random number of acknowledged
+orders, then a random delay) the process is killed with SIGKILL and started
+again on the same file.  The moments come from one seed, new in every run and
+printed (``-s`` shows it; a failure's message names it); ``MTGOX_KILL_SEED=N``
+replays a run's schedule.  After every kill:
 
 * the database opens and rebuilds an exchange;
 * every currency's total over every account is what it was at the start;
@@ -22,8 +25,9 @@ Bounded: a fixed number of rounds, calls per round and a timeout per round.
 import asyncio
 import contextlib
 import os
+import random
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -42,8 +46,13 @@ from mtgox_sandbox.exchange import Exchange
 from .helpers import Caller, fresh_nonce, saved_exchange
 
 REPOSITORY: Final = Path(__file__).resolve().parents[2]
-KILL_AFTER: Final = ((1, 0.0), (4, 0.001), (9, 0.004), (16, 0.0))
-"""Per round: acknowledged orders before the kill, then seconds of grace."""
+ROUNDS: Final = 6
+KEYS: Final = 4
+MOST_ACKED_BEFORE_KILL: Final = 12
+"""Per round, the kill waits for 1 to this many acknowledged orders (all keys)..."""
+LONGEST_GRACE: Final = 0.03
+"""...then for up to this many seconds, while the keys keep trading."""
+SEED_VARIABLE: Final = "MTGOX_KILL_SEED"
 
 MAX_CALLS: Final = 400
 """Per key and round; the kill comes long before."""
@@ -63,6 +72,8 @@ class KeyLog:
 
     caller: Caller
     version: int
+    rng: random.Random
+    """Chooses this key's orders: resting or crossing, bid or ask, when to cancel."""
     acked: set[str] = field(default_factory=set)
     cancelled: set[str] = field(default_factory=set)
     cancel_sent: set[str] = field(default_factory=set)
@@ -114,17 +125,22 @@ async def sandbox_process(state: Path, accounts: list[str]) -> AsyncIterator[Run
         await process.wait()
 
 
-async def drive(log: KeyLog, acked_enough: asyncio.Event, target: int) -> None:
-    """Place orders (some far, later cancelled, some crossing) until the server dies."""
+async def drive(log: KeyLog, acked: list[int], acked_enough: asyncio.Event) -> None:
+    """Place orders (some far, later cancelled, some crossing) until the server dies.
+
+    ``acked`` counts this round's acknowledged orders over every key; the
+    first element is the count that sets ``acked_enough``.
+    """
     params: dict[str, object]
-    for call in range(MAX_CALLS):
-        if call % 4 == 3 and log.resting:
-            oid = log.resting.pop(0)
+    rng = log.rng
+    for _ in range(MAX_CALLS):
+        if log.resting and rng.random() < 0.3:
+            oid = log.resting.pop(rng.randrange(len(log.resting)))
             log.cancel_sent.add(oid)
             path, params = log.path("order/cancel"), {"oid": oid}
         else:
-            crossing = call % 2 == 0
-            side = "ask" if call % 3 else "bid"
+            crossing = rng.random() < 0.5
+            side = rng.choice(("ask", "bid"))
             if crossing:  # a little through the market: it trades
                 price = PRICE * (99 if side == "ask" else 101) // 100
             else:  # far away: rests until cancelled
@@ -147,26 +163,47 @@ async def drive(log: KeyLog, acked_enough: asyncio.Event, target: int) -> None:
         log.acked.add(data)
         if not crossing:
             log.resting.append(data)
-        if len(log.acked) >= target:
+        acked[1] += 1
+        if acked[1] >= acked[0]:
             acked_enough.set()
 
 
+def kill_seed() -> int:
+    """Return this run's seed: ``MTGOX_KILL_SEED`` if set, else a new one."""
+    given = os.environ.get(SEED_VARIABLE)
+    return int(given) if given else random.SystemRandom().randrange(2**32)
+
+
 async def test_sigkill_mid_trading_loses_nothing_answered(
-    tmp_path: Path, socket_enabled: None
+    tmp_path: Path,
+    socket_enabled: None,
+    record_property: Callable[[str, object], None],
 ) -> None:
-    """Kill at several moments; every restart finds a consistent, complete state."""
+    """Kill at random moments; every restart finds a consistent, complete state."""
+    seed = kill_seed()
+    print(f"kill moments: {SEED_VARIABLE}={seed}")  # noqa: T201 - to replay a failure
+    record_property(SEED_VARIABLE, seed)  # in a JUnit report too
+    rng = random.Random(seed)  # noqa: S311 - a reproducible schedule, not a secret
     path = tmp_path / "state.json"
-    credentials = [new_credentials() for _ in range(2)]
+    credentials = [new_credentials() for _ in range(KEYS)]
     accounts = [f"{key}:{secret}:get_info,trade" for key, secret in credentials]
     timeout = aiohttp.ClientTimeout(total=10)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         logs = [
-            KeyLog(Caller(session, "", key, secret), version)
-            for (key, secret), version in zip(credentials, (1, 2), strict=True)
+            KeyLog(
+                Caller(session, "", key, secret),
+                1 + index % 2,
+                random.Random(rng.getrandbits(64)),  # noqa: S311
+            )
+            for index, (key, secret) in enumerate(credentials)
         ]
         totals: dict[str, int] | None = None
-        marks = [0, 0]
-        for target, grace in KILL_AFTER:
+        marks = [0] * KEYS
+        for round_number in range(ROUNDS):
+            target = rng.randint(1, MOST_ACKED_BEFORE_KILL)
+            grace = rng.uniform(0, LONGEST_GRACE)
+            moment = f"{SEED_VARIABLE}={seed}, round {round_number}: killed after"
+            moment += f" {target} acknowledged orders and {grace * 1000:.1f} ms"
             async with sandbox_process(path, accounts) as running:
                 if totals is None:
                     with saved_exchange(path) as exchange:
@@ -177,14 +214,14 @@ async def test_sigkill_mid_trading_loses_nothing_answered(
                         stale = await log.caller.signed(
                             "2/money/info", nonce=log.acked_nonce
                         )
-                        assert stale.status == 403
-                        assert stale.json["token"] == NONCE_TOKEN
+                        assert stale.status == 403, moment
+                        assert stale.json["token"] == NONCE_TOKEN, moment
                 acked_enough = asyncio.Event()
-                goal = [len(log.acked) + target for log in logs]
+                acked = [target, 0]
                 async with asyncio.timeout(ROUND_TIMEOUT):
                     drivers = [
-                        asyncio.create_task(drive(log, acked_enough, goal[index]))
-                        for index, log in enumerate(logs)
+                        asyncio.create_task(drive(log, acked, acked_enough))
+                        for log in logs
                     ]
                     await acked_enough.wait()
                     await asyncio.sleep(grace)
@@ -193,27 +230,31 @@ async def test_sigkill_mid_trading_loses_nothing_answered(
                 assert await running.process.wait() == -9
 
             with saved_exchange(path) as exchange:
-                check_round(exchange, logs, marks, totals)
+                check_round(exchange, logs, marks, totals, moment)
         assert all(log.acked for log in logs)
 
 
 def check_round(
-    exchange: Exchange, logs: list[KeyLog], marks: list[int], totals: dict[str, int]
+    exchange: Exchange,
+    logs: list[KeyLog],
+    marks: list[int],
+    totals: dict[str, int],
+    moment: str,
 ) -> None:
     """Check a restarted exchange against what the clients saw acknowledged."""
-    assert exchange.totals() == totals
+    assert exchange.totals() == totals, moment
     for index, log in enumerate(logs):
         account = exchange.account_for_key(log.caller.key)
-        assert account is not None
-        assert account.nonce_high_water >= max(log.acked_nonce, marks[index])
+        assert account is not None, moment
+        assert account.nonce_high_water >= max(log.acked_nonce, marks[index]), moment
         marks[index] = account.nonce_high_water
         for oid in log.acked - log.cancel_sent:
             order = exchange.order(oid)
-            assert order is not None, f"acknowledged order {oid} lost"
+            assert order is not None, f"{moment}: acknowledged order {oid} lost"
             # Open (perhaps partly filled), or closed because it filled.
             assert order.status == OPEN or (
                 order.status == COMPLETED and order.fills
-            ), order
+            ), (moment, order)
         for oid in log.cancelled:
             cancelled = exchange.order(oid)
-            assert cancelled is None or cancelled.status == CANCELLED
+            assert cancelled is None or cancelled.status == CANCELLED, (moment, oid)

@@ -105,7 +105,7 @@ async def test_expired_cache_entries_are_pruned(
     caller: Caller, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A full cache drops what has expired before taking a new entry."""
-    monkeypatch.setattr("mtgox_sandbox.server.CACHE_PRUNE_SIZE", 2)
+    monkeypatch.setattr("mtgox_sandbox.answer_cache.CACHE_PRUNE_SIZE", 2)
     sandbox.server.cache_seconds = 0.05
     await caller.public("1/BTCUSD/ticker")
     await caller.public("1/BTCEUR/ticker")

@@ -116,3 +116,26 @@ async def test_fixture_market_on_request(sandbox: Sandbox) -> None:
     before = sandbox.exchange.to_state()["rng"]
     await asyncio.sleep(0.1)
     assert sandbox.exchange.to_state()["rng"] != before
+
+
+async def test_commits_reach_the_database_file_within_a_checkpoint(
+    tmp_path: Path, socket_enabled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A running server copies the log into the file itself, off the request path.
+
+    The file alone (no log beside it, as after a power cut that lost the
+    unsynced log) holds an answered order once a checkpoint has run.
+    """
+    monkeypatch.setattr("mtgox_sandbox.server.CHECKPOINT_SECONDS", 0.05)
+    path = tmp_path / "state.db"
+    async with (
+        running_sandbox(state_path=path, rate_limit=0) as sandbox,
+        aiohttp.ClientSession() as session,
+    ):
+        caller = Caller(session, sandbox.url, sandbox.key, sandbox.secret)
+        oid = await caller.data("2/BTCUSD/money/order/add", RESTING_ASK)
+        await asyncio.sleep(0.3)
+        alone = tmp_path / "file-alone.db"
+        alone.write_bytes(path.read_bytes())
+        with saved_exchange(alone) as exchange:
+            assert oid in {order.oid for order in exchange.store.open_orders()}
