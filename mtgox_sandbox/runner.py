@@ -109,6 +109,7 @@ async def running_sandbox(
     block_seconds: float = DEFAULT_BLOCK_SECONDS,
     admin_token: str | None = None,
     market_interval: float = 0.0,
+    past_days: int = 0,
 ) -> AsyncIterator[Sandbox]:
     """Start a sandbox on ``host:port`` (0: a free port); stop it on exit.
 

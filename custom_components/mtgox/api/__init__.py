@@ -32,6 +32,7 @@ from .models import (
 )
 from .money import Money, parse_money
 from .nonce import NonceSource
+from .trades import PublicTrade
 
 __all__ = [
     "AccountInfo",
@@ -59,6 +60,7 @@ __all__ = [
     "Order",
     "OrderResult",
     "OrderTrade",
+    "PublicTrade",
     "Side",
     "Ticker",
     "Wallet",

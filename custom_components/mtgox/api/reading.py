@@ -23,10 +23,12 @@ if TYPE_CHECKING:
 MAX_REPLY_BYTES = 512 * 1024
 """Largest decoded reply the client reads.
 
-The largest legitimate reply it asks for is the open orders of an account: a
-v1 order is about 700 bytes of JSON and the account object with every wallet
-about 8 KB, so 512 KiB holds over 700 open orders, several times what any
-account kept open on Mt.Gox. A longer reply is hostile or broken.
+The largest legitimate replies it asks for are the open orders of an account
+and a page of public trades. A v1 order is about 700 bytes of JSON and the
+account object with every wallet about 8 KB, so 512 KiB holds over 700 open
+orders, several times what any account kept open on Mt.Gox. A trade is about
+230 bytes, so a page of 1,000 (the sandbox's, see ``trades.py``) is about
+230 KB, well within. A longer reply is hostile or broken.
 """
 
 ACCEPT_ENCODING = "gzip, deflate"
