@@ -115,9 +115,10 @@ async def running_sandbox(
 
     Every credential in ``accounts`` gets a funded account; without any, the
     first key of a loaded state is reused, or a demo key is made.  The first
-    one is the handle's ``key``/``secret``.
+    one is the handle's ``key``/``secret``.  A new exchange starts with
+    ``past_days`` of made-up public trades; a stored one keeps its own.
     """
-    exchange = Exchange.open(state_path, seed=seed)
+    exchange = Exchange.open(state_path, seed=seed, past_days=past_days)
     wanted = list(accounts) or [
         existing_demo(exchange) or Credentials(*new_credentials())
     ]
