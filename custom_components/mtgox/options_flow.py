@@ -106,9 +106,8 @@ def options_schema(pairs: Iterable[str]) -> vol.Schema:
                     mode=NumberSelectorMode.BOX,
                 )
             ),
-            vol.Optional(
-                CONF_HISTORY_DAYS, default=DEFAULT_HISTORY_DAYS
-            ): NumberSelector(
+            # Optional: a form sent without it leaves an older entry unchanged.
+            vol.Optional(CONF_HISTORY_DAYS): NumberSelector(
                 NumberSelectorConfig(
                     min=0,
                     max=MAX_HISTORY_DAYS,
@@ -174,8 +173,9 @@ class MtGoxOptionsFlow(OptionsFlow):
                 **user_input,
                 CONF_UPDATE_INTERVAL: int(user_input[CONF_UPDATE_INTERVAL]),
                 CONF_MAX_ORDER_AMOUNT: _exact_text(user_input[CONF_MAX_ORDER_AMOUNT]),
-                CONF_HISTORY_DAYS: int(user_input[CONF_HISTORY_DAYS]),
             }
+            if CONF_HISTORY_DAYS in user_input:
+                options[CONF_HISTORY_DAYS] = int(user_input[CONF_HISTORY_DAYS])
             try:
                 await self._async_check_pairs(options)
             except InvalidInputError as err:

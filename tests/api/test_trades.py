@@ -35,7 +35,7 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.mark.parametrize("version", list(ApiVersion))
-@pytest.mark.parametrize("sandbox", [{"past_days": 2}], indirect=True)
+@pytest.mark.parametrize("sandbox", [{"past_days": 3}], indirect=True)
 async def test_pages_read_back_every_trade_exactly(
     sandbox: Sandbox, session: aiohttp.ClientSession, version: ApiVersion
 ) -> None:
