@@ -154,6 +154,10 @@ class Backfill:
         self._depth = timedelta(days=days)
         self._last_request: float | None = None
         self.requests = 0
+        self.blocks = 0
+        """Requests refused by the exchange's anti-DDoS block (waited out)."""
+        self.caught_up = asyncio.Event()
+        """Set once every pair has been brought up to the last complete hour."""
 
     async def async_run_forever(self) -> None:
         """Import what is missing now, then again after every hour."""
@@ -169,6 +173,7 @@ class Backfill:
                 )
                 await asyncio.sleep(RETRY_DELAY.total_seconds())
                 continue
+            self.caught_up.set()
             now = dt_util.utcnow()
             wait = _hour_of(now) + HOUR + NEXT_HOUR_MARGIN - now
             await asyncio.sleep(wait.total_seconds())
@@ -237,6 +242,7 @@ class Backfill:
                 return await self._client.trades(pair, since)
             except MtGoxRateLimitError as err:
                 # Blocked: the client sends nothing until the block is over.
+                self.blocks += 1
                 wait = err.retry_after or REQUEST_SPACING
                 LOGGER.info("%s history: blocked, waiting %.0f s", pair, wait)
                 await asyncio.sleep(wait)

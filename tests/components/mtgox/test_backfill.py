@@ -26,6 +26,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (  
 
 from custom_components.mtgox.backfill import (
     REQUEST_SPACING,
+    RETRY_DELAY,
     price_statistic_id,
     volume_statistic_id,
 )
@@ -252,3 +253,24 @@ async def test_setup_does_not_wait_for_the_first_page(
     await settle(hass)
     assert sandbox.counters[TRADES] == 1  # asked, in the background, and waiting
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_an_unreadable_exchange_is_tried_again_later(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failed page stops the pass; five minutes later it starts again and completes."""
+    sandbox.faults.add(FaultKind.STATUS, path="1/*/trades/fetch", count=1)
+    await setup_entry(hass, mock_config_entry, options={CONF_HISTORY_DAYS: 1})
+    await run_backfill(hass, freezer, sandbox)
+    assert "Could not read the exchange's past trades" in caplog.text
+    assert await imported(hass, price_statistic_id("BTCUSD"), {"mean"}) == []
+
+    freezer.tick(RETRY_DELAY)
+    async_fire_time_changed(hass)
+    await run_backfill(hass, freezer, sandbox)
+    assert len(await imported(hass, price_statistic_id("BTCEUR"), {"mean"})) == 24
+    assert mock_config_entry.runtime_data.backfill.caught_up.is_set()
