@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Final
 
+from homeassistant.helpers import recorder as recorder_helper
 from homeassistant.setup import async_setup_component
 
 from .harness import ALL_PAIRS, Bench, RemoteSandbox, make_entry
@@ -34,6 +35,8 @@ async def backfill(bench: Bench, report: Report) -> None:
     # A file in the bench's temporary (tmpfs) config folder: the recorder
     # refuses an in-memory database.
     database = f"sqlite:///{hass.config.path('recorder.db')}"
+    # What Home Assistant's bootstrap does before any integration is set up.
+    recorder_helper.async_initialize_recorder(hass)
     if not await async_setup_component(
         hass, "recorder", {"recorder": {"db_url": database}}
     ):
