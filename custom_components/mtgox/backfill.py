@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from .api import MtGoxClient, PublicTrade
 
 HOUR: Final = timedelta(hours=1)
+ARITHMETIC: Final = StatisticMeanType.ARITHMETIC
+NO_MEAN: Final = StatisticMeanType.NONE
 REQUEST_SPACING: Final = 10.0
 """Seconds between two trade requests: Mt.Gox blocked clients asking faster."""
 RETRY_DELAY: Final = timedelta(minutes=5)
@@ -251,30 +253,20 @@ class Backfill:
         prices, volumes = history.take_rows()
         if not prices:
             return
-        _item, currency = pair[:3], pair[3:]
         label = pair_label(pair)
-        async_add_external_statistics(
-            self._hass,
-            statistic_metadata(
-                statistic_id=price_statistic_id(pair),
-                name=f"{label} price",
-                unit=currency,
-                mean_type=StatisticMeanType.ARITHMETIC,
-                has_sum=False,
-            ),
-            prices,
-        )
-        async_add_external_statistics(
-            self._hass,
-            statistic_metadata(
-                statistic_id=volume_statistic_id(pair),
-                name=f"{label} volume",
-                unit=BITCOIN,
-                mean_type=StatisticMeanType.NONE,
-                has_sum=True,
-            ),
-            volumes,
-        )
+        # The price has a mean (and min, max), the volume a sum.
+        for statistic_id, name, unit, mean_type, rows in (
+            (price_statistic_id(pair), "price", pair[3:], ARITHMETIC, prices),
+            (volume_statistic_id(pair), "volume", BITCOIN, NO_MEAN, volumes),
+        ):
+            metadata = statistic_metadata(
+                statistic_id=statistic_id,
+                name=f"{label} {name}",
+                unit=unit,
+                mean_type=mean_type,
+                has_sum=mean_type is NO_MEAN,
+            )
+            async_add_external_statistics(self._hass, metadata, rows)
 
 
 def _hour_of(moment: datetime) -> datetime:

@@ -8,20 +8,18 @@ with ``--backfill``.
 
 import asyncio
 import contextlib
-import os
 import statistics
 import sys
 import time
 import tracemalloc
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any, Final
 
 from homeassistant.helpers import recorder as recorder_helper
 from homeassistant.setup import async_setup_component
 
-from .harness import ALL_PAIRS, Bench, RemoteSandbox, make_entry
-from .report import REPOSITORY, Report, Row
+from .harness import ALL_PAIRS, Bench, RemoteSandbox, make_entry, sandbox_command
+from .report import Report, Row
 
 TRADED: Final = ALL_PAIRS[:4]
 DEMO_DAYS: Final = 7
@@ -89,7 +87,7 @@ async def _time_setup(bench: Bench, sandbox: RemoteSandbox, days: int) -> float:
 async def _import_row(bench: Bench, report: Report) -> None:
     """Import the demo's week of four pairs; report time, requests, blocks, memory."""
     figures: dict[int, tuple[float, int, int, int]] = {}
-    async with _demo_sandbox(Path(REPOSITORY)) as sandbox:
+    async with _demo_sandbox() as sandbox:
         for days in (1, DEMO_DAYS):
             figures[days] = await _run_import(bench, sandbox, days)
     seconds, requests, blocks, peak = figures[DEMO_DAYS]
@@ -158,7 +156,7 @@ async def _clear_statistics(bench: Bench) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _demo_sandbox(cwd: Path) -> AsyncIterator[RemoteSandbox]:
+async def _demo_sandbox() -> AsyncIterator[RemoteSandbox]:
     """Run a sandbox as the demo does (30 days of past trades), in memory."""
     from mtgox_sandbox.auth import new_credentials
 
@@ -169,16 +167,5 @@ async def _demo_sandbox(cwd: Path) -> AsyncIterator[RemoteSandbox]:
         *("--cache-seconds", "10", "--rate-limit", "30", "--market-interval", "3"),
         *("--account", f"{key}:{secret}:get_info,trade"),
     ]
-    process = await asyncio.create_subprocess_exec(
-        *command,
-        cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(cwd)},
-        stdout=asyncio.subprocess.PIPE,
-    )
-    try:
-        async with asyncio.timeout(60):
-            line = (await process.stdout.readline()).decode() if process.stdout else ""
-        yield RemoteSandbox(line.removeprefix("url: ").strip(), key, secret, command)
-    finally:
-        process.terminate()
-        await process.wait()
+    async with sandbox_command(command, key, secret) as sandbox:
+        yield sandbox
