@@ -88,7 +88,8 @@ async def _import_row(bench: Bench, report: Report) -> None:
     """Import the demo's week of four pairs; report time, requests, blocks, memory."""
     figures: dict[int, tuple[float, int, int, int]] = {}
     async with _demo_sandbox() as sandbox:
-        for days in (1, DEMO_DAYS):
+        # One day first and again last: the first run also pays one-time imports.
+        for days in (1, DEMO_DAYS, 1):
             figures[days] = await _run_import(bench, sandbox, days)
     seconds, requests, blocks, peak = figures[DEMO_DAYS]
     day_peak = figures[1][3]
@@ -108,7 +109,8 @@ async def _import_row(bench: Bench, report: Report) -> None:
         "(`--past-days 30 --rate-limit 30 --cache-seconds 10`), an entry tracking "
         "its four pairs with the recorder on, timed from setup until every pair "
         "reached the last complete hour; peak memory by `tracemalloc` over the "
-        "import, for 1 day and for 7."
+        "import, for 7 days and for 1 (a second 1-day import, after the first paid "
+        "the one-time module imports)."
     )
 
 
