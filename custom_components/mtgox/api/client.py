@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
+from .book import OrderBook, parse_depth
 from .engine import engine_path, parse_lag, parse_quote, ticker_path
 from .errors import (
     MtGoxApiError,
@@ -47,6 +48,7 @@ from .parsing import (
 from .reading import (
     ACCEPT_ENCODING,
     MAX_REPLY_BYTES,
+    PARSE_IN_THREAD_BYTES,
     decode_and_parse,
     ignore_payload,
     read_bounded,
@@ -63,13 +65,6 @@ _LOGGER = logging.getLogger(__name__)
 USER_AGENT = f"mtgox-home-assistant/0.1 aiohttp/{aiohttp.__version__}"
 _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 _V0_TYPES = {Side.ASK: "1", Side.BID: "2"}
-
-PARSE_IN_THREAD_BYTES = 16 * 1024
-"""Replies longer than this are parsed in a worker thread.
-
-Parsing costs about 0.1 ms per KiB (every number becomes a Decimal), so the
-event loop never waits more than about 2 ms for a reply parsed on it.
-"""
 
 type FormParams = Sequence[tuple[str, str]]
 
@@ -136,9 +131,8 @@ class MtGoxClient:
     ) -> tuple[PublicTrade, ...]:
         """Return the pair's public trades after tid ``since``, oldest first.
 
-        Without ``since``, those of the last 24 hours. A server answers one page
-        (the sandbox at most 1,000 trades): ask again from the last tid until a
-        page comes back empty. v0 clients ask v1 of the same server.
+        Without ``since``, the last 24 hours'. One page a call (the sandbox's
+        holds 1,000): ask again from the last tid until one comes back empty.
         """
         version, path = engine_path(self._version, pair, "trades/fetch")
         query = None if since is None else {"since": str(since)}
@@ -288,6 +282,12 @@ class MtGoxClient:
         query = {"type": Side(side).value, "amount": str(order_units(amount, item))}
         parse = partial(parse_quote, currency)
         return await self._request("GET", version, path, parse, query=query)
+
+    async def depth(self, pair: str) -> OrderBook:
+        """Return the pair's book within 10 % of the last price (``depth/fetch``)."""
+        split_pair(pair)
+        version, path = engine_path(self._version, pair, "depth/fetch")
+        return await self._request("GET", version, path, partial(parse_depth, pair))
 
     def _with_order_id(self, payload: object) -> tuple[object, str | None]:
         return payload, parse_order_id(self._version, payload)

@@ -284,8 +284,8 @@ def test_nothing_can_withdraw() -> None:
     ]
     assert [text for text in texts if WITHDRAWAL_CALLS.search(text)] == []
 
-    # What the client can do, all of it: read (the engine's lag and quotes,
-    # the past trades too), and place or cancel orders.
+    # What the client can do, all of it: read (the engine's lag, quotes, order
+    # books and past trades too), and place or cancel orders.
     calls = {
         name
         for name, member in inspect.getmembers(MtGoxClient)
@@ -301,6 +301,7 @@ def test_nothing_can_withdraw() -> None:
         "cancel_order",
         "order_result",
         "engine_lag",
+        "depth",
         "quote",
     }
 
