@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from homeassistant.util.dt import utcnow
 
@@ -28,8 +28,7 @@ MAX_ORDER_RESULT_ATTEMPTS: Final = 5
 MAX_PLACED_ORDERS: Final = 100
 
 
-@dataclass(frozen=True)
-class OrderUpdate:
+class OrderUpdate(NamedTuple):
     """An open order that left the book between two refreshes.
 
     ``event_type`` is ``filled`` or ``cancelled``; ``amount`` is what was still
