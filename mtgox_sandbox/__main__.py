@@ -102,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_MARKET_INTERVAL,
         help="seconds between market-maker ticks (0: still market)",
     )
+    parser.add_argument(
+        "--past-days",
+        type=int,
+        default=0,
+        help="days of made-up public trades a new exchange starts with"
+        " (a stored one keeps its own)",
+    )
     return parser
 
 
@@ -122,6 +129,7 @@ async def serve(options: argparse.Namespace) -> None:
         block_seconds=options.block_seconds,
         admin_token=options.admin_token,
         market_interval=options.market_interval,
+        past_days=max(0, options.past_days),
     ) as sandbox:
         print(f"url: {sandbox.url}")
         if options.account:

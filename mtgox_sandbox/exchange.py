@@ -35,8 +35,8 @@ Rules where the Mt.Gox reference is silent (documented here, tested in
 * **Order status** is ``open`` on the book, then ``completed`` (filled) or
   ``cancelled`` (by its owner, or a market order's unfilled rest).  Closed
   orders without fills are forgotten at once; closed orders with fills stay
-  available to ``order_result`` for 24 hours (pruned by :meth:`step_market`,
-  with the trades older than that).
+  available to ``order_result`` for 24 hours, trades for a year (both pruned
+  by :meth:`step_market`).
 * **Depth** lists both sides in ascending price order, one entry per price level.
 * **Ticker** statistics cover the trades of the last 24 hours: ``avg`` is the
   plain mean of their prices, ``vwap`` the volume-weighted mean (both rounded
@@ -58,7 +58,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Self
 
-from .engine import snapshot
+from .engine import past_trades, snapshot
 from .engine.accounts import Accounts
 from .engine.book import OrderBook
 from .engine.feed import Feed, TradeEvent
@@ -94,7 +94,8 @@ class Exchange:
     """A Mt.Gox-like exchange for several BTC pairs with house market makers.
 
     Without ``store`` it lives in an in-memory database; a store that already
-    holds an exchange is carried on (``seed`` is then ignored).
+    holds an exchange is carried on (``seed`` is then ignored).  A new one
+    starts with ``past_days`` of made-up public trades (``engine/past_trades``).
     """
 
     pairs: tuple[str, ...] = PAIRS
@@ -105,6 +106,7 @@ class Exchange:
         seed: int = 0,
         clock_us: Callable[[], int] = now_us,
         store: Store | None = None,
+        past_days: int = 0,
     ) -> None:
         """Open the stored exchange, or a new one with funded house accounts."""
         self.store = Store() if store is None else store
@@ -149,8 +151,10 @@ class Exchange:
             self._accounts.open_house()
             for name, value in self._meta.items():
                 self.store.set_meta(name, value)
+            past_trades.write(self.store, START_PRICES, clock_us(), past_days, seed)
         else:
             self._load()
+        self._market.load()
         self.market_maker = MarketMaker(self, self._meta["seed"])
         if fresh:
             self.market_maker.requote_all()
@@ -163,6 +167,7 @@ class Exchange:
         *,
         seed: int = 0,
         clock_us: Callable[[], int] = now_us,
+        past_days: int = 0,
     ) -> Self:
         """Return the exchange of the database at ``path`` (None: in memory).
 
@@ -171,15 +176,14 @@ class Exchange:
         """
         if path is not None and Path(path).exists() and not snapshot.is_database(path):
             return cls(clock_us=clock_us, store=snapshot.import_file(Path(path)))
-        return cls(seed=seed, clock_us=clock_us, store=Store(path))
+        return cls(seed=seed, clock_us=clock_us, store=Store(path), past_days=past_days)
 
     def _load(self) -> None:
-        """Rebuild the in-memory part (accounts, open orders, tickers) from the store."""
+        """Rebuild the in-memory part (accounts, open orders) from the store."""
         self._accounts.load(self.store.accounts())
         for order in self.store.open_orders():
             self._matching.restore(order)
         self._market.last_prices.update(self._meta["last_prices"])
-        self._market.load()
 
     # Transactions -----------------------------------------------------------------
 
@@ -316,9 +320,9 @@ class Exchange:
             raise ExchangeError(ORDER_NOT_FOUND, UNKNOWN_ERROR_TOKEN)
         return OrderResult.of(order)
 
-    def forget_before(self, cutoff_us: int) -> None:
-        """Forget trades, and orders closed, before ``cutoff_us``."""
-        self.store.forget_before(cutoff_us, self.pairs)
+    def forget_before(self, orders_before_us: int, trades_before_us: int) -> None:
+        """Forget orders closed before one time, and trades before another."""
+        self.store.forget_before(orders_before_us, trades_before_us, self.pairs)
 
     # Market data ----------------------------------------------------------------
 
@@ -333,7 +337,7 @@ class Exchange:
         return self._market.depth(pair)
 
     def trades(self, pair: str, since_tid: int | None) -> list[Trade]:
-        """Return the last 24 hours of trades, only those after ``since_tid``."""
+        """Return the last 24 hours of trades, or a page of those after ``since_tid``."""
         self._check_pair(pair)
         return self._market.trades(pair, since_tid)
 
@@ -351,8 +355,6 @@ class Exchange:
         """Return the price the market makers currently quote around."""
         self._check_pair(pair)
         return self.market_maker.reference_prices[pair]
-
-    # The JSON state of the sandbox before its database ----------------------------
 
     def to_state(self) -> dict[str, Any]:
         """Return the whole exchange as the JSON state (version 1) once held it."""

@@ -4,7 +4,8 @@ Uses only the exchange's public interface.  Each step walks every pair's
 reference price by up to :data:`WALK_STEP_BP`, replaces the maker's quotes
 with :data:`QUOTE_LEVELS` levels a side around it and, with probability
 :data:`CROSS_PROBABILITY`, sends a market order from the taker account; then
-it lets the exchange forget what is older than 24 hours.  Its generator's
+it lets the exchange forget closed orders older than 24 hours and trades
+older than a year.  Its generator's
 state and the reference prices are saved with the exchange (``remember``),
 so a restarted sandbox walks on exactly as it would have.
 """
@@ -19,6 +20,7 @@ from .engine.models import (
     QUOTE_LEVELS,
     QUOTE_SPACING_BP,
     START_PRICES,
+    TRADE_HISTORY_US,
     TRADE_WINDOW_US,
     WALK_STEP_BP,
     Account,
@@ -69,7 +71,8 @@ class MarketMaker:
                 self._try_place(
                     exchange.house_account("taker"), pair, side, amount_int, None
                 )
-        exchange.forget_before(exchange.now() - TRADE_WINDOW_US)
+        now = exchange.now()
+        exchange.forget_before(now - TRADE_WINDOW_US, now - TRADE_HISTORY_US)
         self._save()
 
     def _save(self) -> None:

@@ -109,14 +109,16 @@ async def running_sandbox(
     block_seconds: float = DEFAULT_BLOCK_SECONDS,
     admin_token: str | None = None,
     market_interval: float = 0.0,
+    past_days: int = 0,
 ) -> AsyncIterator[Sandbox]:
     """Start a sandbox on ``host:port`` (0: a free port); stop it on exit.
 
     Every credential in ``accounts`` gets a funded account; without any, the
     first key of a loaded state is reused, or a demo key is made.  The first
-    one is the handle's ``key``/``secret``.
+    one is the handle's ``key``/``secret``.  A new exchange starts with
+    ``past_days`` of made-up public trades; a stored one keeps its own.
     """
-    exchange = Exchange.open(state_path, seed=seed)
+    exchange = Exchange.open(state_path, seed=seed, past_days=past_days)
     wanted = list(accounts) or [
         existing_demo(exchange) or Credentials(*new_credentials())
     ]

@@ -171,32 +171,41 @@ class Store:
 
     def append_trade(self, trade: Trade) -> None:
         """Record a public trade."""
-        self._db.execute(
+        self.append_trades((trade,))
+
+    def append_trades(self, trades: Iterable[Trade]) -> None:
+        """Record public trades, many in one statement (a made-up past)."""
+        self._db.executemany(
             "INSERT INTO trades VALUES (?,?,?,?,?,?,?,?)",
-            (
-                trade.pair,
-                trade.tid,
-                trade.date,
-                trade.price_int,
-                trade.amount_int,
-                trade.trade_type,
-                trade.properties,
-                trade.primary,
-            ),
+            [
+                (
+                    t.pair,
+                    t.tid,
+                    t.date,
+                    t.price_int,
+                    t.amount_int,
+                    t.trade_type,
+                    t.properties,
+                    t.primary,
+                )
+                for t in trades
+            ],
         )
 
-    def forget_before(self, cutoff_us: int, pairs: Iterable[str]) -> None:
-        """Delete trades, and orders closed, before ``cutoff_us`` (by index)."""
+    def forget_before(
+        self, orders_before_us: int, trades_before_us: int, pairs: Iterable[str]
+    ) -> None:
+        """Delete orders closed before one time and trades before another (by index)."""
         self.flush()
         self._db.execute(
             "DELETE FROM fills WHERE oid IN"
             " (SELECT oid FROM orders WHERE closed_us < ?)",
-            (cutoff_us,),
+            (orders_before_us,),
         )
-        self._db.execute("DELETE FROM orders WHERE closed_us < ?", (cutoff_us,))
+        self._db.execute("DELETE FROM orders WHERE closed_us < ?", (orders_before_us,))
         self._db.executemany(
             "DELETE FROM trades WHERE pair = ? AND tid < ?",
-            [(pair, cutoff_us) for pair in pairs],
+            [(pair, trades_before_us) for pair in pairs],
         )
 
     def commit(self) -> None:
@@ -354,12 +363,15 @@ class Store:
             closed_us=closed_us,
         )
 
-    def trades(self, pair: str, after_tid: int) -> list[Trade]:
-        """Return the pair's trades with a tid above ``after_tid``, oldest first."""
+    def trades(self, pair: str, after_tid: int, limit: int = -1) -> list[Trade]:
+        """Return the pair's trades with a tid above ``after_tid``, oldest first.
+
+        At most ``limit`` of them (-1: all).
+        """
         rows = self._db.execute(
             "SELECT tid, date, pair, price_int, amount_int, trade_type, properties,"
-            ' "primary" FROM trades WHERE pair = ? AND tid > ? ORDER BY tid',
-            (pair, after_tid),
+            ' "primary" FROM trades WHERE pair = ? AND tid > ? ORDER BY tid LIMIT ?',
+            (pair, after_tid, limit),
         )
         return [Trade(*row) for row in rows]
 

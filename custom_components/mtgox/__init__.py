@@ -13,7 +13,14 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import ApiVersion, MtGoxClient
-from .const import CONF_API_SECRET, CONF_API_VERSION, DOMAIN, RIGHT_WITHDRAW
+from .const import (
+    CONF_API_SECRET,
+    CONF_API_VERSION,
+    CONF_HISTORY_DAYS,
+    DEFAULT_HISTORY_DAYS,
+    DOMAIN,
+    RIGHT_WITHDRAW,
+)
 from .coordinator import (
     MtGoxConfigEntry,
     MtGoxDataUpdateCoordinator,
@@ -65,6 +72,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: MtGoxConfigEntry) -> boo
     _async_check_rights(hass, entry, coordinator.data.account.rights)
     _async_remove_untracked_pair_devices(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    _async_start_backfill(hass, entry)
     return True
 
 
@@ -125,6 +133,26 @@ def _async_remove_untracked_pair_devices(
             device_registry.async_update_device(
                 device.id, remove_config_entry_id=entry.entry_id
             )
+
+
+@callback
+def _async_start_backfill(hass: HomeAssistant, entry: MtGoxConfigEntry) -> None:
+    """Import the pairs' past as statistics in the background (backfill.py).
+
+    Only with the recorder, and unless the depth is 0. The task belongs to the
+    entry, so unloading cancels it; setup never waits for it.
+    """
+    days = int(entry.options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS))
+    if days <= 0 or "recorder" not in hass.config.components:
+        return
+    # Imported here: the recorder's modules load only when statistics are written.
+    from .backfill import Backfill
+
+    runtime = entry.runtime_data
+    runtime.backfill = Backfill(hass, runtime.client, runtime.coordinator.pairs, days)
+    entry.async_create_background_task(
+        hass, runtime.backfill.async_run_forever(), f"{DOMAIN} history backfill"
+    )
 
 
 def _withdraw_issue_id(entry: MtGoxConfigEntry) -> str:

@@ -13,6 +13,10 @@ from homeassistant.helpers.update_coordinator import UpdateFailed
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
 
+    from homeassistant.components.recorder.models import (
+        StatisticMeanType,
+        StatisticMetaData,
+    )
     from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
     from homeassistant.helpers.typing import VolSchemaType
 
@@ -44,6 +48,7 @@ __all__ = [
     "RepairsFlowResult",
     "admin_only",
     "flow_vol",
+    "statistic_metadata",
     "vol_schema",
 ]
 
@@ -87,3 +92,34 @@ def admin_only(hass: HomeAssistant, handler: ServiceHandler) -> ServiceHandler:
         return await handler(call)
 
     return admin_handler
+
+
+def statistic_metadata(
+    *,
+    statistic_id: str,
+    name: str,
+    unit: str,
+    mean_type: StatisticMeanType,
+    has_sum: bool,
+) -> StatisticMetaData:
+    """Describe an external statistic without a unit converter.
+
+    Home Assistant 2026.10 wants ``unit_class`` (None: no conversion) and
+    warns without it; 2025.4 has no such key. The recorder is imported here,
+    not at the top, so that it loads only where statistics are written.
+    """
+    from homeassistant.components.recorder.models import (
+        StatisticMetaData,
+    )
+
+    metadata: dict[str, Any] = {
+        "statistic_id": statistic_id,
+        "source": statistic_id.partition(":")[0],
+        "name": name,
+        "unit_of_measurement": unit,
+        "mean_type": mean_type,
+        "has_sum": has_sum,
+    }
+    if "unit_class" in StatisticMetaData.__annotations__:
+        metadata["unit_class"] = None
+    return cast("StatisticMetaData", metadata)

@@ -16,6 +16,7 @@ CONF_PAIRS: Final = "pairs"
 CONF_UPDATE_INTERVAL: Final = "update_interval"
 CONF_VALUATION_CURRENCY: Final = "valuation_currency"
 CONF_MAX_ORDER_AMOUNT: Final = "max_order_amount"
+CONF_HISTORY_DAYS: Final = "history_days"
 
 DEFAULT_URL: Final = "https://mtgox.com/api/"
 DEFAULT_API_VERSION: Final = 1
@@ -54,6 +55,8 @@ DEFAULT_UPDATE_INTERVAL: Final = 30
 MIN_UPDATE_INTERVAL: Final = 10
 MIN_ORDER_AMOUNT: Final = Decimal("0.01")
 DEFAULT_MAX_ORDER_AMOUNT: Final = Decimal(1)
+DEFAULT_HISTORY_DAYS: Final = 7
+MAX_HISTORY_DAYS: Final = 365
 
 # Rights a key may hold; the integration never needs withdraw.
 RIGHT_TRADE: Final = "trade"

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .api import Order
+    from .backfill import Backfill
     from .nonce import NonceStore
     from .orders import OrderUpdate
 
@@ -84,6 +85,7 @@ class MtGoxRuntimeData:
     nonce_store: NonceStore
     server_page: str | None = None  # the devices' "Visit" link (server_page.py)
     traded_pairs: tuple[str, ...] | None = None  # None: not asked; (): unreadable
+    backfill: Backfill | None = None  # the statistics import, while it runs
 
 
 class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):

@@ -31,15 +31,18 @@ from .api import MtGoxConnectionError, MtGoxError, MtGoxRateLimitError
 from .compat import flow_vol as vol
 from .const import (
     BITCOIN,
+    CONF_HISTORY_DAYS,
     CONF_MAX_ORDER_AMOUNT,
     CONF_PAIRS,
     CONF_UPDATE_INTERVAL,
     CONF_VALUATION_CURRENCY,
+    DEFAULT_HISTORY_DAYS,
     DEFAULT_MAX_ORDER_AMOUNT,
     DEFAULT_PAIRS,
     DEFAULT_UPDATE_INTERVAL,
     DEFAULT_VALUATION_CURRENCY,
     LOGGER,
+    MAX_HISTORY_DAYS,
     MIN_ORDER_AMOUNT,
     MIN_UPDATE_INTERVAL,
     MTGOX_PAIRS,
@@ -59,6 +62,7 @@ DEFAULT_OPTIONS: Mapping[str, Any] = {
     CONF_UPDATE_INTERVAL: DEFAULT_UPDATE_INTERVAL,
     # JSON has no decimal type; a string keeps the amount exact.
     CONF_MAX_ORDER_AMOUNT: str(DEFAULT_MAX_ORDER_AMOUNT),
+    CONF_HISTORY_DAYS: DEFAULT_HISTORY_DAYS,
 }
 # Shown on the form while the server's pair list could not be read.
 PAIRS_NOT_READ = "pairs_not_read"
@@ -99,6 +103,16 @@ def options_schema(pairs: Iterable[str]) -> vol.Schema:
                     min=float(MIN_ORDER_AMOUNT),
                     step="any",
                     unit_of_measurement=BITCOIN,
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+            # Optional: a form sent without it leaves an older entry unchanged.
+            vol.Optional(CONF_HISTORY_DAYS): NumberSelector(
+                NumberSelectorConfig(
+                    min=0,
+                    max=MAX_HISTORY_DAYS,
+                    step=1,
+                    unit_of_measurement="d",
                     mode=NumberSelectorMode.BOX,
                 )
             ),
@@ -160,6 +174,8 @@ class MtGoxOptionsFlow(OptionsFlow):
                 CONF_UPDATE_INTERVAL: int(user_input[CONF_UPDATE_INTERVAL]),
                 CONF_MAX_ORDER_AMOUNT: _exact_text(user_input[CONF_MAX_ORDER_AMOUNT]),
             }
+            if CONF_HISTORY_DAYS in user_input:
+                options[CONF_HISTORY_DAYS] = int(user_input[CONF_HISTORY_DAYS])
             try:
                 await self._async_check_pairs(options)
             except InvalidInputError as err:

@@ -1,4 +1,4 @@
-"""Market data: the ticker over a sliding 24-hour window, depth and trade lists.
+"""Market data: the ticker over a sliding 24-hour window, depth and trade history.
 
 The ticker's figures are kept up to date as trades happen and expire, so a
 ticker costs the same after 100,000 trades as after one: running sums give
@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from mtgox_sandbox.store import Store
 
 from .book import OrderBook
-from .models import TRADE_WINDOW_US, Depth, Ticker, Trade
+from .models import TRADE_WINDOW_US, TRADES_PAGE, Depth, Ticker, Trade
 
 
 class TradeWindow:
@@ -126,8 +126,11 @@ class MarketData:
         )
 
     def trades(self, pair: str, since_tid: int | None) -> list[Trade]:
-        """Return the last 24 hours of trades, only those after ``since_tid``."""
-        after = self._clock() - TRADE_WINDOW_US
-        if since_tid is not None:
-            after = max(after, since_tid)
-        return self._store.trades(pair, after)
+        """Return the last 24 hours of trades, or the oldest page after ``since_tid``.
+
+        A page holds at most :data:`TRADES_PAGE` trades, however old: clients
+        read the history page by page, each from the last tid they got.
+        """
+        if since_tid is None:
+            return self._store.trades(pair, self._clock() - TRADE_WINDOW_US)
+        return self._store.trades(pair, since_tid, TRADES_PAGE)

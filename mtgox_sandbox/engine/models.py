@@ -21,7 +21,11 @@ BASE: Final = "BTC"
 BTC_MULTIPLIER: Final = money.multiplier(BASE)
 MICROSECONDS: Final = 1_000_000
 TRADE_WINDOW_US: Final = 24 * 3600 * MICROSECONDS
-"""Trades (and closed orders) are kept, and the ticker computed, over 24 hours."""
+"""The ticker is computed, and closed orders kept, over 24 hours."""
+TRADE_HISTORY_US: Final = 366 * 24 * 3600 * MICROSECONDS
+"""Trades are kept for a year: ``trades/fetch?since=`` reads history that far."""
+TRADES_PAGE: Final = 1_000
+"""Most trades one v1/v2 ``trades/fetch`` with ``since`` answers (about 270 KB)."""
 
 MIN_ORDER_AMOUNT_INT: Final = 1_000_000
 """0.01 BTC: below this an order is refused with "Order amount is too low"."""

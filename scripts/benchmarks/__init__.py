@@ -25,6 +25,10 @@ own process, an admin session); the others run on their own afterwards.
   next to core's ``homeassistant.components.kraken`` (with krakenex,
   pykrakenapi and pandas), each in fresh interpreters with ``-X importtime``,
   alternating, median.
+* **History import** (:mod:`benchmarks.backfill`, last in Home Assistant: it
+  sets the recorder up): setup time with the import on and off; with
+  ``--backfill`` also the import of the demo's week (about 7 minutes): time,
+  requests, rate-limit blocks, peak memory against a one-day import.
 * **Hostile replies** (:mod:`benchmarks.hostile`): gzip bomb, 50 MB body,
   endless body; time to the client's typed error and its peak memory growth,
   from ``scripts/bench_hostile``.

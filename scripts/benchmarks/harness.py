@@ -63,6 +63,8 @@ TMPFS: Final = "/dev/shm"  # noqa: S108 (tmpfs on purpose: cheap fsync of the st
 TIMEOUT: Final = 300.0
 """Seconds; the whole Home Assistant part is cancelled after this."""
 WARM_UPS: Final = 3
+IMPORT_TIMEOUT: Final = 1200.0
+"""Seconds added to :data:`TIMEOUT` for ``--backfill`` (scripts/benchmarks/backfill.py)."""
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,15 @@ async def sandbox_process(workdir: Path) -> AsyncIterator[RemoteSandbox]:
         "--account",
         f"{key}:{secret}:get_info,trade",
     ]
+    async with sandbox_command(command, key, secret) as sandbox:
+        yield sandbox
+
+
+@contextlib.asynccontextmanager
+async def sandbox_command(
+    command: list[str], key: str, secret: str
+) -> AsyncIterator[RemoteSandbox]:
+    """Run a sandbox command line (serving ``key``) until exit."""
     process = await asyncio.create_subprocess_exec(
         *command,
         cwd=REPOSITORY,
@@ -340,4 +351,6 @@ def run_in_home_assistant(
     options: argparse.Namespace,
 ) -> None:
     """Run the Home Assistant sections in a fresh event loop, bounded in time."""
-    asyncio.run(asyncio.wait_for(in_home_assistant(sections, report, options), TIMEOUT))
+    # --backfill imports a week at the exchange's one request per 10 s: minutes.
+    limit = TIMEOUT + (IMPORT_TIMEOUT if getattr(options, "backfill", False) else 0)
+    asyncio.run(asyncio.wait_for(in_home_assistant(sections, report, options), limit))

@@ -33,6 +33,7 @@ from .models import (
 )
 from .money import Money, parse_money
 from .nonce import NonceSource
+from .trades import PublicTrade
 
 __all__ = [
     "AccountInfo",
@@ -62,6 +63,7 @@ __all__ = [
     "OrderBook",
     "OrderResult",
     "OrderTrade",
+    "PublicTrade",
     "Side",
     "Ticker",
     "Wallet",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 
 from .book import OrderBook, parse_depth
-from .engine import engine_path, parse_lag, parse_quote
+from .engine import engine_path, parse_lag, parse_quote, ticker_path
 from .errors import (
     MtGoxApiError,
     MtGoxAuthenticationError,
@@ -54,6 +54,7 @@ from .reading import (
     read_bounded,
 )
 from .signing import decode_secret, encode_form, rest_sign, signed_message
+from .trades import PublicTrade, parse_trades
 from .v0 import new_order_oid
 
 if TYPE_CHECKING:
@@ -121,23 +122,22 @@ class MtGoxClient:
 
     async def ticker(self, pair: str) -> Ticker:
         """Return the ticker of a pair such as ``"BTCUSD"``."""
-        item, currency = split_pair(pair)
-        query: dict[str, str] | None
-        match self._version:
-            case ApiVersion.V0:
-                require_v0_item(item)
-                path, query = "data/ticker.php", {"Currency": currency}
-            case ApiVersion.V1:
-                path, query = f"{pair}/ticker", None
-            case ApiVersion.V2:
-                path, query = f"{pair}/money/ticker", None
-        return await self._request(
-            "GET",
-            self._version,
-            path,
-            partial(parse_ticker, self._version, pair),
-            query=query,
-        )
+        path, query = ticker_path(self._version, pair)
+        parse = partial(parse_ticker, self._version, pair)
+        return await self._request("GET", self._version, path, parse, query=query)
+
+    async def trades(
+        self, pair: str, since: int | None = None
+    ) -> tuple[PublicTrade, ...]:
+        """Return the pair's public trades after tid ``since``, oldest first.
+
+        Without ``since``, the last 24 hours'. One page a call (the sandbox's
+        holds 1,000): ask again from the last tid until one comes back empty.
+        """
+        version, path = engine_path(self._version, pair, "trades/fetch")
+        query = None if since is None else {"since": str(since)}
+        parse = partial(parse_trades, pair)
+        return await self._request("GET", version, path, parse, query=query)
 
     async def traded_pairs(self) -> tuple[str, ...]:
         """Return the pairs named by v2's ``stream/list_public``, whatever the version."""

@@ -1,4 +1,4 @@
-"""Replies of the trading engine's two read-only calls: ``order/lag`` and ``order/quote``."""
+"""Public calls' paths, and the replies of ``order/lag`` and ``order/quote``."""
 
 from __future__ import annotations
 
@@ -6,16 +6,29 @@ from decimal import Decimal
 
 from .errors import MtGoxResponseError
 from .fields import excerpt, field, integer, json_object
-from .models import ApiVersion
-from .money import from_int_units
+from .models import ApiVersion, require_v0_item
+from .money import from_int_units, split_pair
 
 _MICROSECOND_PLACES = 6
+
+
+def ticker_path(version: ApiVersion, pair: str) -> tuple[str, dict[str, str] | None]:
+    """Return the path and query of a pair's ticker in ``version``."""
+    item, currency = split_pair(pair)
+    match version:
+        case ApiVersion.V0:
+            require_v0_item(item)
+            return "data/ticker.php", {"Currency": currency}
+        case ApiVersion.V1:
+            return f"{pair}/ticker", None
+        case ApiVersion.V2:
+            return f"{pair}/money/ticker", None
 
 
 def engine_path(
     version: ApiVersion, prefix: str, method: str
 ) -> tuple[ApiVersion, str]:
-    """Return the version and path of a public ``order/`` or ``depth/`` call.
+    """Return the version and path of a public ``order/``, ``depth/`` or trades call.
 
     ``prefix`` is a pair or ``generic``. v0 had no lag or quote call, and its
     ``getDepth.php`` sends only floats, so a v0 client asks v1 of the same server.

@@ -24,11 +24,12 @@ MAX_REPLY_BYTES = 512 * 1024
 """Largest decoded reply the client reads.
 
 The largest legitimate replies it asks for are the open orders of an account
-and a pair's ``depth/fetch``. A v1 order is about 700 bytes of JSON and the
-account object with every wallet about 8 KB, so 512 KiB holds over 700 open
-orders, several times what any account kept open on Mt.Gox; the recorded real
-``depth/fetch`` was 166 KB as printed (966 levels, see book.py). A longer reply
-is hostile or broken.
+and a pair's ``depth/fetch`` or a page of public trades. A v1 order is about 700
+bytes of JSON and the account object with every wallet about 8 KB, so 512 KiB
+holds over 700 open orders, several times what any account kept open on
+Mt.Gox; the recorded real ``depth/fetch`` was 166 KB as printed (966 levels,
+see book.py); a trade is about 230 bytes, so a page of 1,000 (the sandbox's,
+see trades.py) is about 230 KB. A longer reply is hostile or broken.
 """
 
 PARSE_IN_THREAD_BYTES = 16 * 1024
@@ -36,7 +37,7 @@ PARSE_IN_THREAD_BYTES = 16 * 1024
 
 Parsing costs about 0.1 ms per KiB (every number becomes a Decimal), so the
 event loop never waits more than about 2 ms for a reply parsed on it. A
-``depth/fetch`` reply (about 100 KB) always is.
+``depth/fetch`` reply (about 100 KB) always is, and so is a page of trades.
 """
 
 ACCEPT_ENCODING = "gzip, deflate"

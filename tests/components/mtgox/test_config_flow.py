@@ -22,6 +22,7 @@ from pytest_homeassistant_custom_component.typing import (  # type: ignore[impor
 from custom_components.mtgox.const import (
     CONF_API_SECRET,
     CONF_API_VERSION,
+    CONF_HISTORY_DAYS,
     CONF_MAX_ORDER_AMOUNT,
     CONF_PAIRS,
     CONF_UPDATE_INTERVAL,
@@ -100,6 +101,7 @@ async def test_user_flow(
         CONF_VALUATION_CURRENCY: "USD",
         CONF_UPDATE_INTERVAL: 30,
         CONF_MAX_ORDER_AMOUNT: "1",
+        CONF_HISTORY_DAYS: 7,
     }
 
 

@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 )
 
 from custom_components.mtgox.const import (
+    CONF_HISTORY_DAYS,
     CONF_MAX_ORDER_AMOUNT,
     CONF_PAIRS,
     CONF_UPDATE_INTERVAL,
@@ -69,6 +70,7 @@ async def test_options(
         CONF_VALUATION_CURRENCY: "EUR",
         CONF_UPDATE_INTERVAL: 60.0,
         CONF_MAX_ORDER_AMOUNT: 0.1,
+        CONF_HISTORY_DAYS: 3.0,
     }
 
     # USD, priced until now, loses its price: the user is asked first.
@@ -104,6 +106,7 @@ async def test_options(
         CONF_VALUATION_CURRENCY: "EUR",
         CONF_UPDATE_INTERVAL: 60,
         CONF_MAX_ORDER_AMOUNT: "0.1",
+        CONF_HISTORY_DAYS: 3,
     }
     # Reloaded with them.
     coordinator = init_integration.runtime_data.coordinator

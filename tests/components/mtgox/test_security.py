@@ -170,6 +170,7 @@ def test_no_setting_turns_tls_verification_off() -> None:
         "valuation_currency",
         "update_interval",
         "max_order_amount",
+        "history_days",
     }
 
     # Sessions come from Home Assistant (async_get_clientsession, which verifies
@@ -283,8 +284,8 @@ def test_nothing_can_withdraw() -> None:
     ]
     assert [text for text in texts if WITHDRAWAL_CALLS.search(text)] == []
 
-    # What the client can do, all of it: read (the engine's lag, quotes and
-    # order books too), and place or cancel orders.
+    # What the client can do, all of it: read (the engine's lag, quotes, order
+    # books and past trades too), and place or cancel orders.
     calls = {
         name
         for name, member in inspect.getmembers(MtGoxClient)
@@ -292,6 +293,7 @@ def test_nothing_can_withdraw() -> None:
     }
     assert calls == {
         "ticker",
+        "trades",
         "traded_pairs",
         "account_info",
         "open_orders",

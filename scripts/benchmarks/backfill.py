@@ -1,0 +1,173 @@
+"""The backfilled statistics: setup time with the import on and off, and the import.
+
+Needs the recorder, so it runs last in the Home Assistant instance (the
+recorder then stays on).  Setup time is always measured; the import of the
+demo's week (about 5 minutes at the exchange's one request per 10 s) only
+with ``--backfill``.
+"""
+
+import asyncio
+import contextlib
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import AsyncIterator
+from typing import Any, Final
+
+from homeassistant.helpers import recorder as recorder_helper
+from homeassistant.setup import async_setup_component
+
+from .harness import ALL_PAIRS, Bench, RemoteSandbox, make_entry, sandbox_command
+from .report import Report, Row
+
+TRADED: Final = ALL_PAIRS[:4]
+DEMO_DAYS: Final = 7
+WAIT_LIMIT: Final = 900.0
+"""Seconds the import may take before the bench gives up on it."""
+
+
+async def backfill(bench: Bench, report: Report) -> None:
+    """Compare setups with the import on and off; with --backfill, run the import."""
+    hass = bench.hass
+    # A file in the bench's temporary (tmpfs) config folder: the recorder
+    # refuses an in-memory database.
+    database = f"sqlite:///{hass.config.path('recorder.db')}"
+    # What Home Assistant's bootstrap does before any integration is set up.
+    recorder_helper.async_initialize_recorder(hass)
+    if not await async_setup_component(
+        hass, "recorder", {"recorder": {"db_url": database}}
+    ):
+        report.how.append("History import: the recorder could not be set up.")
+        return
+    await hass.async_block_till_done()
+    on: list[float] = []
+    off: list[float] = []
+    for index in range(2 * bench.options.setups + 2):
+        days = DEMO_DAYS if index % 2 else 0
+        took = await _time_setup(bench, bench.sandbox, days)
+        if index >= 2:  # one cold setup of each first
+            (on if days else off).append(took)
+    on_median, off_median = statistics.median(on), statistics.median(off)
+    report.rows.append(
+        Row(
+            "Config entry setup with the history import on / off (5 pairs)",
+            f"{on_median * 1000:.1f} / {off_median * 1000:.1f} ms, medians of "
+            f"{len(on)} alternating setups",
+            "within 10 %",
+            f"{on_median / off_median:.2f} x",
+        )
+    )
+    report.how.append(
+        "History import, setup: the recorder (SQLite on tmpfs) set up in the same "
+        "instance, then setups alternating depth 7 days and 0, timed as above; "
+        "the import itself runs as a background task the setup does not wait for."
+    )
+    if bench.options.backfill:
+        await _import_row(bench, report)
+
+
+async def _time_setup(bench: Bench, sandbox: RemoteSandbox, days: int) -> float:
+    """Set an entry up with ``days`` of history and return the seconds it took."""
+    hass = bench.hass
+    entry = make_entry(sandbox, ALL_PAIRS[:5])
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "history_days": days}
+    )
+    start = time.perf_counter()
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    took = time.perf_counter() - start
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    return took
+
+
+async def _import_row(bench: Bench, report: Report) -> None:
+    """Import the demo's week of four pairs; report time, requests, blocks, memory."""
+    figures: dict[int, tuple[float, int, int, int]] = {}
+    async with _demo_sandbox() as sandbox:
+        # One day first and again last: the first run also pays one-time imports.
+        for days in (1, DEMO_DAYS, 1):
+            figures[days] = await _run_import(bench, sandbox, days)
+    seconds, requests, blocks, peak = figures[DEMO_DAYS]
+    day_peak = figures[1][3]
+    report.rows.append(
+        Row(
+            f"History import, {DEMO_DAYS} days of the demo's 4 pairs (--past-days 30,"
+            " rate limit on)",
+            f"{seconds:.0f} s, {requests} requests, {blocks} blocked; peak traced "
+            f"memory {peak / 1e6:.1f} MB ({figures[1][0]:.0f} s and "
+            f"{day_peak / 1e6:.1f} MB for 1 day)",
+            "10 minutes, no block, memory flat",
+            f"{seconds / 600:.2f} x the time; memory {peak / day_peak:.2f} x one day's",
+        )
+    )
+    report.how.append(
+        "History import: a second sandbox process as the demo runs it "
+        "(`--past-days 30 --rate-limit 30 --cache-seconds 10`), an entry tracking "
+        "its four pairs with the recorder on, timed from setup until every pair "
+        "reached the last complete hour; peak memory by `tracemalloc` over the "
+        "import, for 7 days and for 1 (a second 1-day import, after the first paid "
+        "the one-time module imports)."
+    )
+
+
+async def _run_import(
+    bench: Bench, sandbox: RemoteSandbox, days: int
+) -> tuple[float, int, int, int]:
+    """Run one import from scratch; return seconds, requests, blocks, peak bytes."""
+    hass = bench.hass
+    entry = make_entry(sandbox, TRADED)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, "history_days": days}
+    )
+    tracemalloc.start()
+    start = time.perf_counter()
+    await hass.config_entries.async_setup(entry.entry_id)
+    runner: Any = entry.runtime_data.backfill
+    async with asyncio.timeout(WAIT_LIMIT):
+        await runner.caught_up.wait()
+    took = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    # The statistics stay: a second import would start where this one ended.
+    await _clear_statistics(bench)
+    return took, runner.requests, runner.blocks, peak
+
+
+async def _clear_statistics(bench: Bench) -> None:
+    """Delete the imported statistics, so that the next import starts afresh."""
+    from homeassistant.helpers.recorder import get_instance
+
+    from custom_components.mtgox.backfill import (
+        price_statistic_id,
+        volume_statistic_id,
+    )
+
+    ids = [
+        f(pair) for pair in TRADED for f in (price_statistic_id, volume_statistic_id)
+    ]
+    get_instance(bench.hass).async_clear_statistics(ids)
+    await bench.hass.async_block_till_done()
+    await get_instance(bench.hass).async_block_till_done()
+
+
+@contextlib.asynccontextmanager
+async def _demo_sandbox() -> AsyncIterator[RemoteSandbox]:
+    """Run a sandbox as the demo does (30 days of past trades), in memory."""
+    from mtgox_sandbox.auth import new_credentials
+
+    key, secret = new_credentials()
+    command = [
+        sys.executable,
+        *("-m", "mtgox_sandbox", "--port", "0", "--past-days", "30"),
+        *("--cache-seconds", "10", "--rate-limit", "30", "--market-interval", "3"),
+        *("--account", f"{key}:{secret}:get_info,trade"),
+    ]
+    async with sandbox_command(command, key, secret) as sandbox:
+        yield sandbox
