@@ -13,7 +13,14 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import ApiVersion, MtGoxClient
-from .const import CONF_API_SECRET, CONF_API_VERSION, DOMAIN, RIGHT_WITHDRAW
+from .const import (
+    CONF_API_SECRET,
+    CONF_API_VERSION,
+    CONF_STREAMING,
+    DEFAULT_STREAMING,
+    DOMAIN,
+    RIGHT_WITHDRAW,
+)
 from .coordinator import (
     MtGoxConfigEntry,
     MtGoxDataUpdateCoordinator,
@@ -23,6 +30,7 @@ from .entity import account_device_identifier, pair_device_identifier
 from .nonce import NonceStore
 from .server_page import async_server_page
 from .services import async_setup_services
+from .stream import EntryStream
 
 if TYPE_CHECKING:
     from homeassistant.helpers.typing import ConfigType
@@ -64,7 +72,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: MtGoxConfigEntry) -> boo
 
     _async_check_rights(hass, entry, coordinator.data.account.rights)
     _async_remove_untracked_pair_devices(hass, entry)
+    if entry.options.get(CONF_STREAMING, DEFAULT_STREAMING):
+        entry.runtime_data.stream = EntryStream(hass, entry, entry.data[CONF_URL])
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    if entry.runtime_data.stream is not None:
+        entry.runtime_data.stream.start()
     return True
 
 

@@ -16,6 +16,7 @@ CONF_PAIRS: Final = "pairs"
 CONF_UPDATE_INTERVAL: Final = "update_interval"
 CONF_VALUATION_CURRENCY: Final = "valuation_currency"
 CONF_MAX_ORDER_AMOUNT: Final = "max_order_amount"
+CONF_STREAMING: Final = "streaming"
 
 DEFAULT_URL: Final = "https://mtgox.com/api/"
 DEFAULT_API_VERSION: Final = 1
@@ -52,6 +53,9 @@ DEFAULT_VALUATION_CURRENCY: Final = "USD"
 # Mt.Gox cached every method for 10 s and blocked clients polling faster.
 DEFAULT_UPDATE_INTERVAL: Final = 30
 MIN_UPDATE_INTERVAL: Final = 10
+DEFAULT_STREAMING: Final = True
+# While the stream pushes, a full refresh only catches what pushes cannot say.
+STREAMING_UPDATE_INTERVAL: Final = timedelta(minutes=5)
 MIN_ORDER_AMOUNT: Final = Decimal("0.01")
 DEFAULT_MAX_ORDER_AMOUNT: Final = Decimal(1)
 

@@ -17,6 +17,7 @@ from homeassistant.core import HomeAssistant, callback
 
 from .const import BITCOIN
 from .entity import MtGoxAccountEntity, MtGoxPairEntity
+from .stream import StreamState
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -171,6 +172,14 @@ ENGINE_LAG_SENSOR: Final = SensorEntityDescription(
     suggested_display_precision=1,
 )
 
+STREAM_SENSOR: Final = SensorEntityDescription(
+    key="stream",
+    translation_key="stream",
+    device_class=SensorDeviceClass.ENUM,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    options=[state.value for state in StreamState],
+)
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -191,6 +200,7 @@ async def async_setup_entry(
                 for description in ACCOUNT_SENSORS
             ),
             MtGoxEngineLagSensor(coordinator, ENGINE_LAG_SENSOR),
+            MtGoxStreamSensor(coordinator, STREAM_SENSOR),
         ]
     )
 
@@ -334,3 +344,27 @@ class MtGoxEngineLagSensor(MtGoxAccountEntity, SensorEntity):
     def native_value(self) -> str | int | None:
         """Return the lag in seconds, exactly."""
         return _state(self.coordinator.data.lag)
+
+
+class MtGoxStreamSensor(MtGoxAccountEntity, SensorEntity):
+    """What the entry's streaming connection is doing."""
+
+    def __init__(
+        self,
+        coordinator: MtGoxDataUpdateCoordinator,
+        description: SensorEntityDescription,
+    ) -> None:
+        """Initialize the sensor of the entry's stream."""
+        super().__init__(coordinator, description.key)
+        self.entity_description = description
+
+    @property
+    def available(self) -> bool:
+        """Return True: the stream's state is known even while refreshes fail."""
+        return True
+
+    @property
+    def native_value(self) -> str:
+        """Return the stream's state; disabled when the options turned it off."""
+        stream = self.coordinator.config_entry.runtime_data.stream
+        return StreamState.DISABLED if stream is None else stream.state
