@@ -359,11 +359,6 @@ class MtGoxStreamSensor(MtGoxAccountEntity, SensorEntity):
         self.entity_description = description
 
     @property
-    def available(self) -> bool:
-        """Return True: the stream's state is known even while refreshes fail."""
-        return True
-
-    @property
     def native_value(self) -> str:
         """Return the stream's state; disabled when the options turned it off."""
         stream = self.coordinator.config_entry.runtime_data.stream

@@ -58,7 +58,7 @@ async def test_requests_per_refresh(
     # 2 pairs x 8 (6 of them disabled by default), 5 account (the lag
     # disabled by default) and 5 wallets x 3.
     sensors = hass.states.async_entity_ids("sensor")
-    assert len(sensors) == (36 if every_entity_enabled else 29)
+    assert len(sensors) == (37 if every_entity_enabled else 30)
     assert sandbox.counters == REFRESH_REQUESTS
 
     sandbox.counters.clear()

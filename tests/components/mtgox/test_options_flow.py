@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 from custom_components.mtgox.const import (
     CONF_MAX_ORDER_AMOUNT,
     CONF_PAIRS,
+    CONF_STREAMING,
     CONF_UPDATE_INTERVAL,
     CONF_VALUATION_CURRENCY,
     MTGOX_PAIRS,
@@ -68,6 +69,7 @@ async def test_options(
         CONF_PAIRS: ["BTCEUR", "BTCJPY"],
         CONF_VALUATION_CURRENCY: "EUR",
         CONF_UPDATE_INTERVAL: 60.0,
+        CONF_STREAMING: False,
         CONF_MAX_ORDER_AMOUNT: 0.1,
     }
 
@@ -103,6 +105,7 @@ async def test_options(
         CONF_PAIRS: ["BTCEUR", "BTCJPY"],
         CONF_VALUATION_CURRENCY: "EUR",
         CONF_UPDATE_INTERVAL: 60,
+        CONF_STREAMING: False,
         CONF_MAX_ORDER_AMOUNT: "0.1",
     }
     # Reloaded with them.

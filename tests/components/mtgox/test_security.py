@@ -169,6 +169,7 @@ def test_no_setting_turns_tls_verification_off() -> None:
         "pairs",
         "valuation_currency",
         "update_interval",
+        "streaming",
         "max_order_amount",
     }
 
@@ -187,7 +188,13 @@ def test_no_setting_turns_tls_verification_off() -> None:
                     "async_create_clientsession",
                     "SSLContext",
                     "CERT_NONE",
-                } or (path.name == "client.py" and name == "ClientSession"), (
+                } or (
+                    # The client's HTTP and stream connections type their
+                    # injected session.
+                    path.name in {"client.py", "stream.py"}
+                    and path.parent.name == "api"
+                    and name == "ClientSession"
+                ), (
                     path,
                     name,
                 )
@@ -284,7 +291,8 @@ def test_nothing_can_withdraw() -> None:
     assert [text for text in texts if WITHDRAWAL_CALLS.search(text)] == []
 
     # What the client can do, all of it: read (the engine's lag and quotes
-    # too), and place or cancel orders.
+    # too, an id key for the stream's private channel), and place or cancel
+    # orders.
     calls = {
         name
         for name, member in inspect.getmembers(MtGoxClient)
@@ -295,6 +303,7 @@ def test_nothing_can_withdraw() -> None:
         "traded_pairs",
         "account_info",
         "open_orders",
+        "idkey",
         "add_order",
         "cancel_order",
         "order_result",
