@@ -22,6 +22,12 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     MockConfigEntry,
     async_fire_time_changed,
 )
+from pytest_homeassistant_custom_component.components.diagnostics import (  # type: ignore[import-untyped]
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import (  # type: ignore[import-untyped]
+    ClientSessionGenerator,
+)
 
 from custom_components.mtgox.const import CONF_STREAMING, STREAMING_UPDATE_INTERVAL
 from custom_components.mtgox.coordinator import MtGoxDataUpdateCoordinator
@@ -395,3 +401,27 @@ async def test_a_stale_order_list_after_a_pushed_fill_fires_nothing(
     await hass.async_block_till_done()
     assert order_events == ["filled"]
     assert sandbox.counters["1:order/result"] == results
+
+
+async def test_diagnostics_count_and_keep_keys_out(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    sandbox: Sandbox,
+    streaming: MockConfigEntry,
+) -> None:
+    """The stream's state and counters; never the key, the secret or the id key."""
+    trade_at(sandbox.exchange, "BTCUSD", "811")
+    await until(lambda: Decimal(state_of(hass, USD_PRICE)) == 811, "push")
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, streaming)
+    stream = diagnostics["stream"]
+    assert stream["state"] == "connected"
+    assert stream["messages"] >= 4  # three subscriptions answered, one ticker
+    assert stream["pushes_applied"] >= 1
+    assert (stream["connections"], stream["reconnects"]) == (1, 0)
+    assert (stream["skipped_frames"], stream["silences"]) == (0, 0)
+    assert stream["last_message_age"] >= 0
+    idkey = stream_of(streaming)._idkey  # what must not leak
+    assert idkey is not None
+    text = str(diagnostics)
+    for secret in (sandbox.key, sandbox.secret, idkey):
+        assert secret not in text
