@@ -26,7 +26,13 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 
-from .api import MtGoxApiError, MtGoxError, MtGoxResponseError, MtGoxTimeoutError
+from .api import (
+    MtGoxApiError,
+    MtGoxError,
+    MtGoxNotAnApiError,
+    MtGoxResponseError,
+    MtGoxTimeoutError,
+)
 from .api.pushes import Remark, Subscribed
 from .api.stream import LAG_CHANNEL, MtGoxStream
 from .const import LOGGER, STREAMING_UPDATE_INTERVAL
@@ -119,7 +125,8 @@ class EntryStream:
         while True:
             try:
                 traded = await self._coordinator.client.traded_pairs()
-            except (MtGoxApiError, MtGoxResponseError) as err:
+            except (MtGoxApiError, MtGoxNotAnApiError) as err:
+                # The server answered that it has no such call.
                 LOGGER.info("The server has no streaming API, polling only: %s", err)
                 self._set_state(StreamState.UNSUPPORTED)
                 return

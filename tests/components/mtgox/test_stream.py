@@ -29,6 +29,7 @@ from pytest_homeassistant_custom_component.typing import (  # type: ignore[impor
     ClientSessionGenerator,
 )
 
+from custom_components.mtgox.api.pushes import LagPush, WalletPush
 from custom_components.mtgox.const import CONF_STREAMING, STREAMING_UPDATE_INTERVAL
 from custom_components.mtgox.coordinator import MtGoxDataUpdateCoordinator
 from custom_components.mtgox.stream import (
@@ -425,3 +426,66 @@ async def test_diagnostics_count_and_keep_keys_out(
     text = str(diagnostics)
     for secret in (sandbox.key, sandbox.secret, idkey):
         assert secret not in text
+
+
+async def test_channel_list_unreadable_for_a_while_is_retried(
+    hass: HomeAssistant, sandbox: Sandbox, mock_config_entry: MockConfigEntry
+) -> None:
+    """A broken channel list is no verdict: the stream is tried again."""
+    sandbox.faults.add(FaultKind.TRUNCATED_JSON, path="2/stream/list_public", count=1)
+    await setup_entry(hass, mock_config_entry, options={CONF_STREAMING: True})
+    stream = stream_of(mock_config_entry)
+    await until(lambda: stream.state is StreamState.RECONNECTING, "first try failed")
+    await later(hass)
+    await connected(hass, mock_config_entry)
+    assert stream.counters.reconnects == 1
+
+
+async def test_without_an_id_key_the_public_channels_still_stream(
+    hass: HomeAssistant, sandbox: Sandbox, mock_config_entry: MockConfigEntry
+) -> None:
+    """An id key refused: no private channel, prices still pushed."""
+    sandbox.faults.add(FaultKind.STATUS, path="1/generic/idkey", status=500)
+    await setup_entry(hass, mock_config_entry, options={CONF_STREAMING: True})
+    await connected(hass, mock_config_entry)
+    before = http_requests(sandbox)
+    trade_at(sandbox.exchange, "BTCUSD", "815")
+    await until(lambda: Decimal(state_of(hass, USD_PRICE)) == 815, "push")
+    assert http_requests(sandbox) == before
+    assert stream_of(mock_config_entry).counters.idkeys == 0
+
+
+async def test_a_refused_question_is_still_an_answer(
+    hass: HomeAssistant, sandbox: Sandbox, streaming: MockConfigEntry
+) -> None:
+    """A remark once connected is noted, not a reason to leave."""
+    stream = stream_of(streaming)
+    sandbox.faults.add(
+        FaultKind.REFUSE_SUBSCRIPTION, path="stream/websocket/subscribe", count=1
+    )
+    first = stream.counters.messages
+    await later(hass, QUIET_SECONDS + 1)
+    await until(messages_reach(stream, first + 1), "remark")
+    await later(hass, QUIET_SECONDS + 1)
+    await until(messages_reach(stream, first + 2), "answer")
+    assert stream.state is StreamState.CONNECTED
+    assert stream.counters.refusals == 0
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_lag_wallets_and_a_failed_account_read(
+    hass: HomeAssistant, sandbox: Sandbox, streaming: MockConfigEntry
+) -> None:
+    """The lag push sets the lag; a wallet new to the entry and a failed read wait."""
+    stream = stream_of(streaming)
+    stream.pushes.apply(LagPush(Decimal("1.25")))
+    assert state_of(hass, "sensor.mt_gox_engine_lag") == "1.25"
+
+    data = coordinator_of(streaming).data
+    sandbox.faults.add(FaultKind.STATUS, path="1/generic/info", status=503, count=1)
+    stream.pushes.apply(WalletPush("in", "CAD", Decimal(1), Decimal(1)))
+    assert coordinator_of(streaming).data.account == data.account
+    await later(hass)
+    assert stream.pushes.account_reads == 1
+    assert coordinator_of(streaming).data.account == data.account
+    assert hass.states.get("sensor.mt_gox_cad_balance") is None
