@@ -1,0 +1,55 @@
+"""HTTP requests per refresh for 1, 5 and 16 pairs, from the sandbox's counters."""
+
+from typing import Final
+
+from mtgox_sandbox.exchange import Exchange
+
+from .harness import ALL_PAIRS, Bench, coordinator_of
+from .report import Report, Row
+
+PAIR_COUNTS: Final = (1, 5, 16)
+REFRESHES: Final = 5
+"""Counts do not vary between refreshes: a few suffice."""
+
+
+def describe_counts(counts: dict[str, float]) -> str:
+    """Return ``ticker 5, info 1, orders 1`` from per-refresh counters."""
+    return ", ".join(
+        f"{name.split(':', 1)[1]} {value:g}"
+        for name, value in sorted(counts.items(), key=lambda item: -item[1])
+    )
+
+
+async def requests_per_refresh(bench: Bench, report: Report) -> None:
+    """Count the sandbox's requests per refresh for 1, 5 and 16 pairs."""
+    for count in PAIR_COUNTS:
+        pairs = ALL_PAIRS[:count]
+        async with bench.loaded_entry(pairs) as (entry, _):
+            coordinator = coordinator_of(entry)
+            await bench.admin("DELETE", "counters")
+            for _ in range(REFRESHES):
+                await coordinator.async_refresh()
+            await bench.hass.async_block_till_done()
+            counters = (await bench.admin("GET", "counters"))["counters"]
+        per_refresh = {name: value / REFRESHES for name, value in counters.items()}
+        total = sum(per_refresh.values())
+        target = count + 2
+        traded = sum(pair in Exchange.pairs for pair in pairs)
+        report.rows.append(
+            Row(
+                f"HTTP requests per refresh, {count} pair{'s' * (count > 1)}"
+                + ("" if traded == count else f" ({traded} traded)"),
+                f"{total:g} ({describe_counts(per_refresh)})",
+                f"pairs + 1 + open orders = {target}",
+                "met" if total <= target else f"{total - target:g} over",
+            )
+        )
+    report.how.append(
+        f"Requests per refresh: a config entry (API v1) tracking the first 1, 5 and "
+        f"16 of {', '.join(ALL_PAIRS[:16])}; admin `DELETE /admin/counters`, then "
+        f"{REFRESHES} x `await coordinator.async_refresh()`, then `GET "
+        f"/admin/counters`, divided by {REFRESHES}. The sandbox trades only "
+        f"{', '.join(Exchange.pairs)} (`Exchange.pairs`; its constructor takes no "
+        "other pairs): the other pairs' tickers are still one request each, "
+        "answered with the API's error, and only their sensors go unavailable."
+    )

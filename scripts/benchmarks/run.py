@@ -1,0 +1,62 @@
+"""The bench's command line and its sections, in the order they are reported.
+
+A new section is one module with one function, listed once below: those that
+need Home Assistant take ``(bench, report)`` and are awaited inside the one
+instance; the others take ``(report, options)`` and run after it, on their own.
+"""
+
+import argparse
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Final
+
+import benchmarks
+
+from .harness import HomeAssistantSection, run_in_home_assistant
+from .hostile import hostile_replies
+from .import_time import import_times
+from .refresh_cpu import cpu_per_refresh
+from .report import Report, print_report
+from .request_counts import requests_per_refresh
+from .sandbox_throughput import bench_sandbox
+from .setup_time import setup_time
+
+IN_HOME_ASSISTANT: Final[Sequence[HomeAssistantSection]] = (
+    setup_time,
+    requests_per_refresh,
+    cpu_per_refresh,
+)
+ON_THEIR_OWN: Final[Sequence[Callable[[Report, argparse.Namespace], None]]] = (
+    import_times,
+    hostile_replies,
+    bench_sandbox,
+)
+
+
+def parse_options(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse the command line, each count clamped to a sane range."""
+    summary = (benchmarks.__doc__ or "").partition("\n")[0]
+    parser = argparse.ArgumentParser(description=summary)
+    parser.add_argument("--refreshes", type=int, default=50, help="CPU sample size")
+    parser.add_argument("--setups", type=int, default=7, help="setups to time")
+    parser.add_argument("--import-runs", type=int, default=3, help="per module")
+    options = parser.parse_args(argv)
+    options.refreshes = min(max(options.refreshes, 1), 500)
+    options.setups = min(max(options.setups, 1), 30)
+    options.import_runs = min(max(options.import_runs, 1), 9)
+    return options
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse the options, run every section, print the report."""
+    options = parse_options(argv)
+    logging.basicConfig(level=logging.ERROR)  # the bench's own output only
+    started = datetime.now(UTC)
+    clock = time.monotonic()
+    report = Report()
+    run_in_home_assistant(IN_HOME_ASSISTANT, report, options)
+    for section in ON_THEIR_OWN:
+        section(report, options)
+    print_report(report, started, time.monotonic() - clock)
