@@ -313,17 +313,24 @@ class MtGoxAccountSensor(MtGoxAccountEntity, SensorEntity):
         return _state(self.entity_description.value_fn(self.coordinator))
 
 
-class MtGoxEngineLagSensor(MtGoxAccountEntity, SensorEntity):
-    """How long the exchange's trading engine takes to reach a new order."""
+class MtGoxDiagnosticSensor(MtGoxAccountEntity, SensorEntity):
+    """A sensor of the account device described by a plain description."""
 
     def __init__(
         self,
         coordinator: MtGoxDataUpdateCoordinator,
         description: SensorEntityDescription,
     ) -> None:
-        """Initialize the sensor; the lag is read only once it is added."""
+        """Initialize the sensor of ``description``."""
         super().__init__(coordinator, description.key)
         self.entity_description = description
+
+
+class MtGoxEngineLagSensor(MtGoxDiagnosticSensor):
+    """How long the exchange's trading engine takes to reach a new order.
+
+    The lag is read only once the sensor is added.
+    """
 
     async def async_added_to_hass(self) -> None:
         """Have the coordinator read the lag from its next refresh on."""
@@ -346,17 +353,8 @@ class MtGoxEngineLagSensor(MtGoxAccountEntity, SensorEntity):
         return _state(self.coordinator.data.lag)
 
 
-class MtGoxStreamSensor(MtGoxAccountEntity, SensorEntity):
+class MtGoxStreamSensor(MtGoxDiagnosticSensor):
     """What the entry's streaming connection is doing."""
-
-    def __init__(
-        self,
-        coordinator: MtGoxDataUpdateCoordinator,
-        description: SensorEntityDescription,
-    ) -> None:
-        """Initialize the sensor of the entry's stream."""
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
 
     @property
     def native_value(self) -> str:

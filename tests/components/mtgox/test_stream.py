@@ -14,9 +14,7 @@ from decimal import Decimal
 from typing import Final
 
 import pytest
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant
-from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.core import HomeAssistant, State
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
@@ -41,13 +39,15 @@ from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.runner import Sandbox
 
 from . import MAX_SPINS, place_order, setup_entry, state_of
-from .market import clear_quotes, trade_at, units
+from .market import trade_at
+from .test_event import house_sells, order_events
+
+__all__ = ["order_events"]  # the fixture, shared with test_event
 
 STREAM_SENSOR: Final = "sensor.mt_gox_stream"
 USD_PRICE: Final = "sensor.bitcoin_usd_price"
 USD_BALANCE: Final = "sensor.mt_gox_usd_balance"
 BTC_BALANCE: Final = "sensor.mt_gox_btc_balance"
-ORDERS: Final = "event.mt_gox_orders"
 MESSAGES: Final = "stream/websocket/message"
 LATER: Final = 10
 """Seconds that pass the coordinator's 10 s floor, the first retries and the
@@ -113,35 +113,9 @@ async def streaming(
     return mock_config_entry
 
 
-@pytest.fixture
-def order_events(hass: HomeAssistant) -> list[str]:
-    """Collect the order events' types, as automations see them."""
-    events: list[str] = []
-
-    def collect(event: Event[EventStateChangedData]) -> None:
-        state, old_state = event.data["new_state"], event.data["old_state"]
-        if (
-            state is not None
-            and state.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN)
-            and (old_state is None or old_state.state != STATE_UNAVAILABLE)
-        ):
-            events.append(state.attributes["event_type"])
-
-    async_track_state_change_event(hass, [ORDERS], collect)
-    return events
-
-
-def house_sells(sandbox: Sandbox, amount: str, price: str) -> None:
-    """Make the house sell ``amount`` to whatever bids at ``price`` or more."""
-    exchange = sandbox.exchange
-    clear_quotes(exchange, "BTCUSD")
-    exchange.place_order(
-        exchange.house_account("taker"),
-        "BTCUSD",
-        "ask",
-        units(amount, "BTC"),
-        units(price, "USD"),
-    )
+def event_types(states: list[State]) -> list[str]:
+    """Return the types of the order events collected."""
+    return [state.attributes["event_type"] for state in states]
 
 
 def balance(sandbox: Sandbox, currency: str) -> Decimal:
@@ -188,14 +162,14 @@ async def test_a_fill_fires_its_event_and_moves_balances_by_push(
     hass: HomeAssistant,
     sandbox: Sandbox,
     streaming: MockConfigEntry,
-    order_events: list[str],
+    order_events: list[State],
 ) -> None:
     """The private channel fires the event and sets the balances; then one account read."""
     await resting_bid(hass, streaming)
     before = http_requests(sandbox)
 
     house_sells(sandbox, "0.5", "100")
-    await until(lambda: order_events == ["filled"], "filled event")
+    await until(lambda: event_types(order_events) == ["filled"], "filled event")
     await until(
         lambda: Decimal(state_of(hass, BTC_BALANCE)) == balance(sandbox, "BTC"),
         "BTC balance",
@@ -209,7 +183,7 @@ async def test_a_fill_fires_its_event_and_moves_balances_by_push(
     assert sandbox.counters["1:info"] - 0 >= 1
     assert http_requests(sandbox) == before + 1
     assert state_of(hass, "sensor.mt_gox_usd_in_open_orders") == "0.00000"
-    assert order_events == ["filled"]
+    assert event_types(order_events) == ["filled"]
 
 
 @pytest.mark.parametrize("pushed_before_the_drop", [False, True])
@@ -217,7 +191,7 @@ async def test_no_second_event_for_one_fill_across_a_reconnect(
     hass: HomeAssistant,
     sandbox: Sandbox,
     streaming: MockConfigEntry,
-    order_events: list[str],
+    order_events: list[State],
     pushed_before_the_drop: bool,
 ) -> None:
     """A fill half pushed, half read by the refresh after a reconnect: one event."""
@@ -230,7 +204,7 @@ async def test_no_second_event_for_one_fill_across_a_reconnect(
     )
     if pushed_before_the_drop:
         house_sells(sandbox, "0.3", "100")
-        await until(lambda: order_events == ["filled"], "filled by push")
+        await until(lambda: event_types(order_events) == ["filled"], "filled by push")
         sandbox.faults.add(FaultKind.DROP, path=MESSAGES, count=1)
         trade_at(sandbox.exchange, "BTCUSD", "800")
     else:
@@ -242,7 +216,7 @@ async def test_no_second_event_for_one_fill_across_a_reconnect(
     await later(hass)  # the refresh at once (after the floor), the first retry
     await connected(hass, streaming)
     await later(hass)
-    assert order_events == ["filled"]
+    assert event_types(order_events) == ["filled"]
     assert oid not in {order.oid for order in coordinator.data.orders}
     assert stream.counters.reconnects == 1
     assert stream.counters.connections == 2
@@ -386,13 +360,13 @@ async def test_a_stale_order_list_after_a_pushed_fill_fires_nothing(
     hass: HomeAssistant,
     sandbox: Sandbox,
     streaming: MockConfigEntry,
-    order_events: list[str],
+    order_events: list[State],
 ) -> None:
     """The exchange's 10 s cache may still list an order the stream said is filled."""
     sandbox.server.cache_seconds = 10
     await resting_bid(hass, streaming)  # its refresh caches the list with the bid
     house_sells(sandbox, "0.5", "100")
-    await until(lambda: order_events == ["filled"], "filled by push")
+    await until(lambda: event_types(order_events) == ["filled"], "filled by push")
 
     coordinator = coordinator_of(streaming)
     results = sandbox.counters["1:order/result"]  # the action asked once
@@ -400,7 +374,7 @@ async def test_a_stale_order_list_after_a_pushed_fill_fires_nothing(
     sandbox.server.cache_seconds = 0
     await coordinator.async_refresh()  # the bid gone: already reported
     await hass.async_block_till_done()
-    assert order_events == ["filled"]
+    assert event_types(order_events) == ["filled"]
     assert sandbox.counters["1:order/result"] == results
 
 
