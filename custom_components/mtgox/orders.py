@@ -12,6 +12,7 @@ reported twice, across a reconnect or a refresh racing a push.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
@@ -32,6 +33,9 @@ MAX_ORDER_RESULT_ATTEMPTS: Final = 5
 MAX_PLACED_ORDERS: Final = 100
 # Orders reported filled or cancelled that the tracker still recognises.
 MAX_REPORTED_ORDERS: Final = 1000
+# The exchange's order list may be this old (its cache): an order the stream
+# told of more recently is not taken as gone for missing from it.
+ORDER_LIST_AGE: Final = timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
@@ -56,11 +60,13 @@ class _TrackedOrder:
     ``first_amount`` is the amount open when first seen: an order whose fills
     reach it was filled rather than cancelled. ``attempts`` counts the
     refreshes that could not read the fills of an order gone from the book.
+    ``pushed`` is when the stream last told of the order, if it did.
     """
 
     order: Order
     first_amount: Decimal
     attempts: int = 0
+    pushed: datetime | None = None
 
 
 class OrderTracker:
@@ -100,10 +106,16 @@ class OrderTracker:
         current = {
             order.oid: order for order in orders if order.oid not in self._reported
         }
+        listed_since = utcnow() - ORDER_LIST_AGE
+        pushed_since = {
+            oid: tracked
+            for oid, tracked in self._open.items()
+            if oid not in current and tracked.pushed and tracked.pushed > listed_since
+        }
         for oid, tracked in self._open.items():
-            if oid not in current:
+            if oid not in current and oid not in pushed_since:
                 self._closed[oid] = tracked
-        self._open = {
+        self._open = pushed_since | {
             oid: _TrackedOrder(
                 order,
                 first_amount=(
@@ -134,7 +146,7 @@ class OrderTracker:
             return False
         tracked = self._open.get(order.oid)
         first_amount = order.amount if tracked is None else tracked.first_amount
-        self._open[order.oid] = _TrackedOrder(order, first_amount)
+        self._open[order.oid] = _TrackedOrder(order, first_amount, pushed=utcnow())
         return True
 
     def pushed_gone(self, oid: str, *, completed: bool) -> OrderUpdate | None:

@@ -54,6 +54,15 @@ IDKEY_LIFETIME: Final = timedelta(hours=23)
 """How long an id key is used: the exchange honours it for 24 hours."""
 
 
+def retry_delay(failures: int, jitter: float) -> float:
+    """Return the seconds before the next attempt: doubling, capped, ``jitter`` in [0, 1).
+
+    The delay is between half and all of 1, 2, 4... seconds, at most 5 minutes.
+    """
+    doubled = FIRST_RETRY_SECONDS * float(2 ** min(failures - 1, 16))
+    return min(MAX_RETRY_SECONDS, doubled) * (1 - jitter / 2)
+
+
 class StreamState(StrEnum):
     """What the entry's stream is doing, as its diagnostic sensor shows."""
 
@@ -138,9 +147,8 @@ class EntryStream:
             await self._async_fall_back()
             failures += 1
             self.counters.reconnects += 1
-            delay = min(MAX_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** (failures - 1))
             # Jitter: entries that lost the server together do not return together.
-            await asyncio.sleep(delay * random.uniform(0.5, 1.0))  # noqa: S311
+            await asyncio.sleep(retry_delay(failures, random.random()))  # noqa: S311
 
     async def _async_connection(self, traded: tuple[str, ...]) -> bool:
         """Run one connection to its end; return whether it got connected."""

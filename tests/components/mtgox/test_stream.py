@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Final
 
 import pytest
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, State
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
@@ -31,9 +32,11 @@ from custom_components.mtgox.api.pushes import LagPush, WalletPush
 from custom_components.mtgox.const import CONF_STREAMING, STREAMING_UPDATE_INTERVAL
 from custom_components.mtgox.coordinator import MtGoxDataUpdateCoordinator
 from custom_components.mtgox.stream import (
+    MAX_RETRY_SECONDS,
     QUIET_SECONDS,
     EntryStream,
     StreamState,
+    retry_delay,
 )
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.runner import Sandbox
@@ -345,11 +348,11 @@ async def test_idkey_is_renewed_before_it_expires(
     hass: HomeAssistant,
     sandbox: Sandbox,
     streaming: MockConfigEntry,
-    freezer: pytest.FixtureRequest,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """After 23 hours the private channel is subscribed again with a new id key."""
     assert sandbox.counters["1:idkey"] == 1
-    freezer.tick(timedelta(hours=23))  # type: ignore[attr-defined]
+    freezer.tick(timedelta(hours=23))
     await later(hass, QUIET_SECONDS + 1)
     await until(lambda: sandbox.counters["1:idkey"] == 2, "renewed")
     await until(lambda: stream_of(streaming).counters.idkeys == 2, "subscribed again")
@@ -463,3 +466,34 @@ async def test_lag_wallets_and_a_failed_account_read(
     assert stream.pushes.account_reads == 1
     assert coordinator_of(streaming).data.account == data.account
     assert hass.states.get("sensor.mt_gox_cad_balance") is None
+
+
+async def test_an_order_pushed_after_the_cached_list_is_not_taken_as_gone(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    streaming: MockConfigEntry,
+    order_events: list[State],
+) -> None:
+    """The exchange's 10 s cache may not list an order the stream just placed."""
+    sandbox.server.cache_seconds = 10
+    coordinator = coordinator_of(streaming)
+    await coordinator.async_refresh()  # caches the list without the bid
+    response = await place_order(hass, streaming, side="buy", amount="0.5", price="100")
+    oid = str(response["order_id"])
+    await until(lambda: bool(coordinator.data.orders), "order push")
+    await coordinator.async_refresh()  # the cached list: no bid yet
+    await hass.async_block_till_done()
+    assert event_types(order_events) == []
+
+    house_sells(sandbox, "0.5", "100")
+    await until(lambda: event_types(order_events) == ["filled"], "filled by push")
+    assert order_events[0].attributes["order_id"] == oid
+
+
+def test_retries_double_with_jitter_up_to_five_minutes() -> None:
+    """1, 2, 4... seconds, each cut by up to half at random, never over 5 minutes."""
+    assert [retry_delay(n, 0) for n in range(1, 6)] == [1, 2, 4, 8, 16]
+    assert retry_delay(3, 0.999) == pytest.approx(2, abs=0.01)
+    assert retry_delay(9, 0) == 256
+    assert retry_delay(10, 0) == MAX_RETRY_SECONDS
+    assert retry_delay(10_000, 0.5) == MAX_RETRY_SECONDS * 0.75
