@@ -34,7 +34,7 @@ MAX_PLACED_ORDERS: Final = 100
 # Orders reported filled or cancelled that the tracker still recognises.
 MAX_REPORTED_ORDERS: Final = 1000
 # The exchange's order list may be this old (its cache): an order the stream
-# told of more recently is not taken as gone for missing from it.
+# placed more recently is not taken as gone for missing from it.
 ORDER_LIST_AGE: Final = timedelta(seconds=10)
 
 
@@ -60,13 +60,14 @@ class _TrackedOrder:
     ``first_amount`` is the amount open when first seen: an order whose fills
     reach it was filled rather than cancelled. ``attempts`` counts the
     refreshes that could not read the fills of an order gone from the book.
-    ``pushed`` is when the stream last told of the order, if it did.
+    ``unlisted_since`` is when the stream first told of an order that no
+    order list has shown yet.
     """
 
     order: Order
     first_amount: Decimal
     attempts: int = 0
-    pushed: datetime | None = None
+    unlisted_since: datetime | None = None
 
 
 class OrderTracker:
@@ -110,7 +111,9 @@ class OrderTracker:
         pushed_since = {
             oid: tracked
             for oid, tracked in self._open.items()
-            if oid not in current and tracked.pushed and tracked.pushed > listed_since
+            if oid not in current
+            and tracked.unlisted_since
+            and tracked.unlisted_since > listed_since
         }
         for oid, tracked in self._open.items():
             if oid not in current and oid not in pushed_since:
@@ -145,8 +148,13 @@ class OrderTracker:
         if order.oid in self._reported:
             return False
         tracked = self._open.get(order.oid)
-        first_amount = order.amount if tracked is None else tracked.first_amount
-        self._open[order.oid] = _TrackedOrder(order, first_amount, pushed=utcnow())
+        self._open[order.oid] = (
+            _TrackedOrder(order, order.amount, unlisted_since=utcnow())
+            if tracked is None
+            else _TrackedOrder(
+                order, tracked.first_amount, unlisted_since=tracked.unlisted_since
+            )
+        )
         return True
 
     def pushed_gone(self, oid: str, *, completed: bool) -> OrderUpdate | None:

@@ -164,7 +164,9 @@ class EntryStream:
                 await stream.subscribe_private(idkey)
             await self._async_read(stream, len(channels) + (idkey is not None))
         except MtGoxError as err:
-            LOGGER.info("Stream lost, polling until it is back: %s", err)
+            # Once per loss; the failed attempts after it only at debug level.
+            log = LOGGER.info if self.state is StreamState.CONNECTED else LOGGER.debug
+            log("Stream lost, polling until it is back: %s", err)
         finally:
             await stream.close()
         return self.state is StreamState.CONNECTED
