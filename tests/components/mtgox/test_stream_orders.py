@@ -51,6 +51,8 @@ async def test_a_fill_fires_its_event_and_moves_balances_by_push(
     """The private channel fires the event and sets the balances; then one account read."""
     await resting_bid(hass, streaming)
     before = http_requests(sandbox)
+    pushes = stream_of(streaming).pushes
+    reads = pushes.account_reads
 
     house_sells(sandbox, "0.5", "100")
     await until(lambda: event_types(order_events) == ["filled"], "filled event")
@@ -64,8 +66,9 @@ async def test_a_fill_fires_its_event_and_moves_balances_by_push(
 
     # What open orders hold moves without a message: the account is read once.
     await later(hass)
-    assert stream_of(streaming).pushes.account_reads == 1
+    assert pushes.account_reads == reads + 1
     assert http_requests(sandbox) == before + 1
+    assert sandbox.counters["1:info"] > 0
     assert state_of(hass, "sensor.mt_gox_usd_in_open_orders") == "0.00000"
     assert event_types(order_events) == ["filled"]
 
