@@ -54,8 +54,10 @@ DEFAULT_VALUATION_CURRENCY: Final = "USD"
 DEFAULT_UPDATE_INTERVAL: Final = 30
 MIN_UPDATE_INTERVAL: Final = 10
 DEFAULT_STREAMING: Final = True
-# While the stream pushes, a full refresh only catches what pushes cannot say.
+# While the stream pushes, a full refresh only catches what pushes cannot say:
+# every 5 minutes, or less often so that it costs at most one request a minute.
 STREAMING_UPDATE_INTERVAL: Final = timedelta(minutes=5)
+STREAMING_REQUEST_SPACING: Final = timedelta(minutes=1)
 MIN_ORDER_AMOUNT: Final = Decimal("0.01")
 DEFAULT_MAX_ORDER_AMOUNT: Final = Decimal(1)
 

@@ -35,7 +35,7 @@ from .api import (
 )
 from .api.pushes import Remark, Subscribed
 from .api.stream import LAG_CHANNEL, MtGoxStream
-from .const import LOGGER, STREAMING_UPDATE_INTERVAL
+from .const import LOGGER, STREAMING_REQUEST_SPACING, STREAMING_UPDATE_INTERVAL
 from .push_updates import PushApplier
 
 if TYPE_CHECKING:
@@ -61,6 +61,15 @@ def retry_delay(failures: int, jitter: float) -> float:
     """
     doubled = FIRST_RETRY_SECONDS * float(2 ** min(failures - 1, 16))
     return min(MAX_RETRY_SECONDS, doubled) * (1 - jitter / 2)
+
+
+def safety_net_interval(pairs: int) -> timedelta:
+    """Return the full refresh's interval while connected: one request a minute at most.
+
+    A refresh costs one request per pair, one for the account and one for the
+    open orders (and one for the lag while its sensor is enabled).
+    """
+    return max(STREAMING_UPDATE_INTERVAL, STREAMING_REQUEST_SPACING * (pairs + 3))
 
 
 class StreamState(StrEnum):
@@ -223,7 +232,9 @@ class EntryStream:
     async def _async_connected(self) -> None:
         """Let pushes lead: poll rarely, after reading what the gap may hide."""
         self._set_state(StreamState.CONNECTED)
-        self._coordinator.update_interval = STREAMING_UPDATE_INTERVAL
+        self._coordinator.update_interval = safety_net_interval(
+            len(self._coordinator.pairs)
+        )
         await self._coordinator.async_request_refresh()
 
     async def _async_fall_back(self) -> None:

@@ -26,6 +26,7 @@ from custom_components.mtgox.stream import (
     QUIET_SECONDS,
     StreamState,
     retry_delay,
+    safety_net_interval,
 )
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.runner import Sandbox
@@ -278,3 +279,11 @@ def test_retries_double_with_jitter_up_to_five_minutes() -> None:
     assert retry_delay(9, 0) == 256
     assert retry_delay(10, 0) == MAX_RETRY_SECONDS
     assert retry_delay(10_000, 0.5) == MAX_RETRY_SECONDS * 0.75
+
+
+def test_the_safety_net_costs_at_most_a_request_a_minute() -> None:
+    """Every 5 minutes, less often when a refresh costs more than 5 requests."""
+    assert safety_net_interval(1) == timedelta(minutes=5)
+    assert safety_net_interval(2) == timedelta(minutes=5)
+    assert safety_net_interval(5) == timedelta(minutes=8)
+    assert safety_net_interval(16) == timedelta(minutes=19)
