@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from math import inf
@@ -16,8 +16,16 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .api import AccountInfo, MtGoxClient, MtGoxError, MtGoxRateLimitError, Ticker
+from .api import (
+    AccountInfo,
+    MtGoxClient,
+    MtGoxError,
+    MtGoxRateLimitError,
+    OrderBook,
+    Ticker,
+)
 from .api.valuation import portfolio_value, unvalued_currencies
+from .book import BookPairs
 from .const import (
     CONF_MAX_ORDER_AMOUNT,
     CONF_PAIRS,
@@ -61,6 +69,8 @@ class MtGoxData:
     orders: tuple[Order, ...]
     lag: Decimal | None = None
     """The engine's lag in seconds; None when not read (its sensor is disabled)."""
+    books: Mapping[str, OrderBook] = field(default_factory=dict)
+    """The order books read, by pair: those with a book sensor enabled (book.py)."""
 
     def portfolio_value(self, currency: str) -> Decimal | None:
         """Value every wallet at the last prices, in ``currency``; None if unknown."""
@@ -119,6 +129,7 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
         self.orders = OrderTracker(client)
         self.read_lag = False
         """Set by the lag sensor while it is enabled; see _async_read_lag."""
+        self.book_pairs = BookPairs(hass)
         self.order_updates: tuple[OrderUpdate, ...] = ()
         """The orders that filled or were cancelled since the refresh before."""
         super().__init__(
@@ -194,7 +205,7 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
             raise rate_limited(wait)
 
         # Private calls queue on the client's nonce lock; tickers are public.
-        private, public, lag = await asyncio.gather(
+        private, public, lag, books = await asyncio.gather(
             asyncio.gather(
                 self.client.account_info(),
                 self.client.open_orders(),
@@ -205,6 +216,7 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
                 return_exceptions=True,
             ),
             self._async_read_lag(),
+            self._async_read_books(),
         )
         account, orders = private
         # A rejected key, a block or a bug fails the whole refresh; any other
@@ -219,9 +231,10 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
             or isinstance(orders, BaseException)
             or ticker_blockers
             or isinstance(lag, BaseException)
+            or isinstance(books, BaseException)
         ):
             failures = [
-                r for r in (account, orders, lag) if isinstance(r, BaseException)
+                r for r in (account, orders, lag, books) if isinstance(r, BaseException)
             ]
             self._raise_failure(min([*failures, *ticker_blockers], key=severity))
 
@@ -233,7 +246,7 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
             if isinstance(ticker, Ticker)
         }
         data = MtGoxData(
-            account=account, tickers=tickers, orders=tuple(orders), lag=lag
+            account=account, tickers=tickers, orders=tuple(orders), lag=lag, books=books
         )
         self._log_unvalued_currencies(data)
         self.order_updates = await self.orders.async_updates(data.orders)
@@ -256,6 +269,34 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
                 return err
             LOGGER.debug("Engine lag unavailable: %s", err)
             return None
+
+    async def _async_read_books(self) -> dict[str, OrderBook] | BaseException:
+        """Read the order books that enabled sensors show, one request each.
+
+        Read with the tickers, so at most once per refresh. A failed book takes
+        down only its pair's book sensors; a block or a rejected key is
+        returned, to fail the refresh.
+        """
+        # The entities' unique ids hold the account id; the first refresh has
+        # only the entry's, which the config flow made the account id.
+        account = self.data.account.account_id if self.data else None
+        pairs = self.book_pairs.choose(
+            self.pairs,
+            account or self.config_entry.unique_id,
+            len(self.pairs) + int(self.read_lag),
+        )
+        replies = await asyncio.gather(
+            *(self.client.depth(pair) for pair in pairs), return_exceptions=True
+        )
+        books: dict[str, OrderBook] = {}
+        for pair, reply in zip(pairs, replies, strict=True):
+            if isinstance(reply, OrderBook):
+                books[pair] = reply
+            elif hurts_only_its_pair(reply):
+                LOGGER.debug("Order book of %s unavailable: %s", pair, reply)
+            else:
+                return reply
+        return books
 
     def _raise_failure(self, err: BaseException) -> NoReturn:
         """Fail the refresh with the error that matters most; remember a block."""

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_KEY
 
+from .api import OrderBook
 from .const import CONF_API_SECRET
 
 if TYPE_CHECKING:
@@ -42,6 +43,8 @@ async def async_get_config_entry_diagnostics(
 
 def _plain(value: Any) -> Any:
     """Turn the client's models into JSON values, amounts as exact text."""
+    if isinstance(value, OrderBook):
+        value = _book(value)  # a mapping, made plain below
     if is_dataclass(value) and not isinstance(value, type):
         return {
             field.name: _plain(getattr(value, field.name)) for field in fields(value)
@@ -55,3 +58,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal | datetime):
         return value.isoformat() if isinstance(value, datetime) else f"{value:f}"
     return value
+
+
+def _book(book: OrderBook) -> dict[str, Any]:
+    """Summarise a book by its best levels and size: it may hold thousands."""
+    return {
+        "pair": book.pair,
+        "bid_levels": len(book.bids),
+        "ask_levels": len(book.asks),
+        "best_bid": book.bids[0] if book.bids else None,
+        "best_ask": book.asks[0] if book.asks else None,
+    }

@@ -15,6 +15,7 @@ from homeassistant.components.sensor import (
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTime
 from homeassistant.core import HomeAssistant, callback
 
+from .book import BOOK_SENSORS, MtGoxBookSensorEntityDescription
 from .const import BITCOIN
 from .entity import MtGoxAccountEntity, MtGoxPairEntity
 from .stream import StreamState
@@ -200,6 +201,11 @@ async def async_setup_entry(
                 for description in ACCOUNT_SENSORS
             ),
             MtGoxEngineLagSensor(coordinator, ENGINE_LAG_SENSOR),
+            *(
+                MtGoxBookSensor(coordinator, pair, description)
+                for pair in coordinator.pairs
+                for description in BOOK_SENSORS
+            ),
             MtGoxStreamSensor(coordinator, STREAM_SENSOR),
         ]
     )
@@ -228,17 +234,17 @@ def _state(value: Decimal | int | None) -> str | int | None:
     return value
 
 
-class MtGoxTickerSensor(MtGoxPairEntity, SensorEntity):
-    """A figure of a tracked pair's ticker, in its quote currency."""
+class MtGoxPairSensor(MtGoxPairEntity, SensorEntity):
+    """A figure of a tracked pair, in its quote currency or in bitcoin."""
 
-    entity_description: MtGoxTickerSensorEntityDescription
     _attr_state_class = SensorStateClass.MEASUREMENT
 
     def __init__(
         self,
         coordinator: MtGoxDataUpdateCoordinator,
         pair: str,
-        description: MtGoxTickerSensorEntityDescription,
+        description: MtGoxTickerSensorEntityDescription
+        | MtGoxBookSensorEntityDescription,
     ) -> None:
         """Initialize the sensor of one figure of ``pair``."""
         super().__init__(coordinator, pair, description.key)
@@ -247,11 +253,42 @@ class MtGoxTickerSensor(MtGoxPairEntity, SensorEntity):
         self._attr_native_unit_of_measurement = unit
         self._attr_suggested_display_precision = display_decimals(unit)
 
+
+class MtGoxTickerSensor(MtGoxPairSensor):
+    """A figure of a tracked pair's ticker."""
+
+    entity_description: MtGoxTickerSensorEntityDescription
+
     @property
     def native_value(self) -> str | int | None:
         """Return the figure of the last ticker read."""
         return _state(
             self.entity_description.value_fn(self.coordinator.data.tickers[self.pair])
+        )
+
+
+class MtGoxBookSensor(MtGoxPairSensor):
+    """A figure of a tracked pair's order book.
+
+    Unavailable while the book was not read; unknown (None) while the figure
+    does not exist, such as the spread of a book with an empty side.
+    """
+
+    entity_description: MtGoxBookSensorEntityDescription
+
+    @property
+    def available(self) -> bool:
+        """Return whether the last refresh read this pair's ticker and book."""
+        return super().available and self.pair in self.coordinator.data.books
+
+    @property
+    def native_value(self) -> str | int | None:
+        """Return the figure of the last book read, beside the last price."""
+        data = self.coordinator.data
+        return _state(
+            self.entity_description.value_fn(
+                data.books[self.pair], data.tickers[self.pair]
+            )
         )
 
 

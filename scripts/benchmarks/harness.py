@@ -26,6 +26,8 @@ from aiohttp.resolver import AsyncResolver
 from homeassistant import loader
 from homeassistant.const import CONF_API_KEY, CONF_URL
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
     async_test_home_assistant,
@@ -48,6 +50,11 @@ Spelt out, like the option names in :func:`make_entry`, so that nothing imports
 the integration before the first (cold) setup; :func:`check_names` compares
 them with the integration's constants at the end.
 """
+
+PUBLIC_BUDGET: Final = 14
+"""book.PUBLIC_REQUESTS_PER_REFRESH, spelt out like ALL_PAIRS (see check_names)."""
+BOOK_SENSOR_KEYS: Final = ("spread", "bid_volume", "ask_volume")
+"""The book sensors' keys: the spread is enabled by default, so a pair's book is read."""
 
 EXTRA_WALLETS: Final = ("AUD", "CAD", "CHF", "CNY", "SEK")
 """Added to the sandbox account's five (BTC, USD, EUR, JPY, GBP): ten wallets."""
@@ -98,12 +105,18 @@ class Bench:
 
     @contextlib.asynccontextmanager
     async def loaded_entry(
-        self, pairs: Sequence[str]
+        self, pairs: Sequence[str], *, books: bool = True
     ) -> AsyncIterator[tuple[MockConfigEntry, float]]:
-        """Set an entry up (yielding it and the seconds it took); remove it after."""
+        """Set an entry up (yielding it and the seconds it took); remove it after.
+
+        ``books`` False registers every book sensor disabled before the setup,
+        so no refresh reads an order book.
+        """
         hass = self.hass
         entry = make_entry(self.sandbox, pairs)
         entry.add_to_hass(hass)
+        if not books:
+            await self.disable_books(entry, pairs)
         start = time.perf_counter()
         if not await hass.config_entries.async_setup(entry.entry_id):
             raise RuntimeError(f"setup failed: {entry.state}")
@@ -114,6 +127,29 @@ class Bench:
         finally:
             await hass.config_entries.async_remove(entry.entry_id)
             await hass.async_block_till_done()
+
+    async def disable_books(self, entry: MockConfigEntry, pairs: Sequence[str]) -> None:
+        """Register the pairs' book sensors of ``entry`` as disabled by the user."""
+        from custom_components.mtgox.api import MtGoxClient
+
+        client = MtGoxClient(
+            async_get_clientsession(self.hass),
+            base_url=self.sandbox.url,
+            api_key=self.sandbox.key,
+            api_secret=self.sandbox.secret,
+        )
+        # The entities' unique ids start with the account id.
+        account_id = (await client.account_info()).account_id
+        registry = er.async_get(self.hass)
+        for pair in pairs:
+            for key in BOOK_SENSOR_KEYS:
+                registry.async_get_or_create(
+                    "sensor",
+                    "mtgox",
+                    f"{account_id}_{pair}_{key}",
+                    config_entry=entry,
+                    disabled_by=er.RegistryEntryDisabler.USER,
+                )
 
     async def loop_cpu(
         self, calls: int, action: Callable[[], Awaitable[object]]
@@ -233,7 +269,7 @@ def coordinator_of(entry: MockConfigEntry) -> Any:
 def check_names() -> None:
     """Fail if the names spelt out here no longer match the integration's."""
     # Imported here, at the end: the first setup must find the integration cold.
-    from custom_components.mtgox import const
+    from custom_components.mtgox import book, const
 
     theirs = (
         const.DOMAIN,
@@ -246,8 +282,9 @@ def check_names() -> None:
     )
     names = ("api_secret", "api_version", "pairs", "valuation_currency")
     ours = ("mtgox", QUOTE_CURRENCIES, *names, "update_interval")
-    if theirs != ours:
-        raise RuntimeError(f"scripts/bench is out of date: {theirs} != {ours}")
+    books = (book.PUBLIC_REQUESTS_PER_REFRESH, *(d.key for d in book.BOOK_SENSORS))
+    if theirs != ours or books != (PUBLIC_BUDGET, *BOOK_SENSOR_KEYS):
+        raise RuntimeError(f"scripts/bench is out of date: {theirs}, {books} != {ours}")
 
 
 def describe_setup(sandbox: RemoteSandbox) -> str:

@@ -38,7 +38,7 @@ async def split_rows(
     bare, _ = await bench.loop_cpu(refreshes, bare_get)
     fetch_ms = statistics.fmean(fetch) * 1000
     bare_ms = statistics.fmean(bare) * 1000
-    requests = pairs + 2
+    requests = pairs * 2 + 2  # a ticker and a book per pair
     return [
         Row(
             "— of which fetching and parsing (`_async_update_data`, no sensor writes)",
@@ -60,11 +60,16 @@ async def cpu_per_refresh(bench: Bench, report: Report) -> None:
     """Measure the loop thread's CPU time per refresh, 10 wallets."""
     refreshes: int = bench.options.refreshes
     setups = (
-        (ALL_PAIRS[:SPLIT_PAIRS], "5 pairs (4 traded + BTCAUD refused), 10 wallets"),
-        (ALL_PAIRS[:4], "4 traded pairs, 10 wallets"),
+        (
+            ALL_PAIRS[:SPLIT_PAIRS],
+            "5 pairs (4 traded + BTCAUD refused), 10 wallets",
+            True,
+        ),
+        (ALL_PAIRS[:4], "4 traded pairs, 10 wallets", True),
+        (ALL_PAIRS[:5], "5 pairs, 10 wallets, book sensors disabled (baseline)", False),
     )
-    for pairs, label in setups:
-        async with bench.loaded_entry(pairs) as (entry, _):
+    for pairs, label, books in setups:
+        async with bench.loaded_entry(pairs, books=books) as (entry, _):
             coordinator = coordinator_of(entry)
             wallets = len(coordinator.data.account.wallets)
             entities = len(bench.hass.states.async_all())
@@ -81,7 +86,7 @@ async def cpu_per_refresh(bench: Bench, report: Report) -> None:
                     f"{mean_ms / CPU_TARGET_MS:.2f} x target",
                 )
             )
-            if len(pairs) == SPLIT_PAIRS:
+            if len(pairs) == SPLIT_PAIRS and books:
                 report.rows += await split_rows(bench, coordinator, mean_ms, len(pairs))
     report.how.append(
         f"Event-loop CPU: `time.thread_time()` of the loop thread around `await "
@@ -95,5 +100,7 @@ async def cpu_per_refresh(bench: Bench, report: Report) -> None:
         "the sandbox loads. The split rows time `coordinator._async_update_data()` "
         "alone and a bare `GET 1/BTCUSD/ticker` + `read()` through "
         "`async_get_clientsession(hass)` the same way. Wall times include the "
-        "sandbox's answers (a database commit per private call) and are no target."
+        "sandbox's answers (a database commit per private call) and are no target. "
+        "The baseline row is the same entry with every book sensor registered "
+        "disabled before setup, so its refresh reads no book."
     )

@@ -4,7 +4,7 @@ from typing import Final
 
 from mtgox_sandbox.exchange import Exchange
 
-from .harness import ALL_PAIRS, Bench, coordinator_of
+from .harness import ALL_PAIRS, PUBLIC_BUDGET, Bench, coordinator_of
 from .report import Report, Row
 
 PAIR_COUNTS: Final = (1, 5, 16)
@@ -21,10 +21,15 @@ def describe_counts(counts: dict[str, float]) -> str:
 
 
 async def requests_per_refresh(bench: Bench, report: Report) -> None:
-    """Count the sandbox's requests per refresh for 1, 5 and 16 pairs."""
-    for count in PAIR_COUNTS:
+    """Count the sandbox's requests per refresh for 1, 5 and 16 pairs.
+
+    By default (each pair's spread sensor enabled), then for 5 pairs with every
+    book sensor disabled: the baseline the books' requests add to.
+    """
+    runs = [(count, True) for count in PAIR_COUNTS] + [(5, False)]
+    for count, books in runs:
         pairs = ALL_PAIRS[:count]
-        async with bench.loaded_entry(pairs) as (entry, _):
+        async with bench.loaded_entry(pairs, books=books) as (entry, _):
             coordinator = coordinator_of(entry)
             await bench.admin("DELETE", "counters")
             for _ in range(REFRESHES):
@@ -33,14 +38,17 @@ async def requests_per_refresh(bench: Bench, report: Report) -> None:
             counters = (await bench.admin("GET", "counters"))["counters"]
         per_refresh = {name: value / REFRESHES for name, value in counters.items()}
         total = sum(per_refresh.values())
-        target = count + 2
+        # One ticker and, within the unsigned requests' budget, one book a pair.
+        book_count = min(count, max(0, PUBLIC_BUDGET - count)) if books else 0
+        target = count + book_count + 2
         traded = sum(pair in Exchange.pairs for pair in pairs)
         report.rows.append(
             Row(
                 f"HTTP requests per refresh, {count} pair{'s' * (count > 1)}"
-                + ("" if traded == count else f" ({traded} traded)"),
+                + ("" if traded == count else f" ({traded} traded)")
+                + ("" if books else ", book sensors disabled"),
                 f"{total:g} ({describe_counts(per_refresh)})",
-                f"pairs + 1 + open orders = {target}",
+                f"tickers + books + 1 + open orders = {target}",
                 "met" if total <= target else f"{total - target:g} over",
             )
         )
@@ -51,5 +59,9 @@ async def requests_per_refresh(bench: Bench, report: Report) -> None:
         f"/admin/counters`, divided by {REFRESHES}. The sandbox trades only "
         f"{', '.join(Exchange.pairs)} (`Exchange.pairs`; its constructor takes no "
         "other pairs): the other pairs' tickers are still one request each, "
-        "answered with the API's error, and only their sensors go unavailable."
+        "answered with the API's error, and only their sensors go unavailable. "
+        "By default each pair's spread sensor is enabled, so its book is read "
+        f"while tickers and books stay within {PUBLIC_BUDGET} unsigned requests "
+        "(16 tickers leave no room); the last row is 5 pairs with their three "
+        "book sensors registered disabled before setup."
     )

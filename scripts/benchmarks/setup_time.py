@@ -50,7 +50,7 @@ async def setup_time(bench: Bench, report: Report) -> None:
         "`hass.config_entries.async_setup(entry_id)` + `async_block_till_done()` "
         f"timed with `perf_counter`, entry removed after; {setups + 1} setups, the "
         "first (cold: imports, translations) reported apart, median of the rest. "
-        "It includes the first refresh (5 tickers, info, orders), the nonce store "
+        "It includes the first refresh (5 tickers, 5 books, info, orders), the nonce store "
         "and the sensor platform. Round trip: median of "
         f"{ROUND_TRIPS} `client.account_info()` calls (signed v1 `generic/info`) "
         "through the entry's own client and Home Assistant's aiohttp session."

@@ -23,6 +23,8 @@ from custom_components.mtgox.api.parsing import MAX_RETRY_AFTER
 from custom_components.mtgox.api.reading import MAX_REPLY_BYTES
 from tests.hostile import gzip_of_zeros, hostile_server
 
+from .test_parsing import REAL
+
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
@@ -108,6 +110,37 @@ async def test_a_huge_retry_after_is_capped_at_an_hour(
             await client.ticker("BTCUSD")
         assert still.value.retry_after is not None
         assert 3590 < still.value.retry_after <= MAX_RETRY_AFTER
+
+
+def depth_reply(levels: int) -> bytes:
+    """Return a v1 depth/fetch reply of ``levels`` asks, as the exchange printed them."""
+    entry = (
+        '{{"price":{0},"amount":1,"price_int":"{0}00000","amount_int":"100000000",'
+        '"stamp":"1365861677937206"}}'
+    )
+    asks = ",".join(entry.format(100 + level) for level in range(levels))
+    return f'{{"result":"success","return":{{"asks":[{asks}],"bids":[]}}}}'.encode()
+
+
+async def test_a_book_past_the_bound_is_refused(
+    session: aiohttp.ClientSession,
+) -> None:
+    """5,300 levels, over 5 times the recorded real book, end the read."""
+    body = depth_reply(5300)
+    assert len(body) > MAX_REPLY_BYTES
+    async with hostile_server(gzip_body=gzip.compress(body, mtime=0)) as server:
+        with pytest.raises(MtGoxResponseError, match="longer than 512 KiB"):
+            await client_of(session, server.url).depth("BTCUSD")
+
+
+async def test_the_recorded_real_book_is_read_whole(
+    session: aiohttp.ClientSession,
+) -> None:
+    """The real April 2013 reply, as printed (166 KB), is under the bound."""
+    body = (REAL / "sferik-mtgox/v1/depth.json").read_bytes()
+    async with hostile_server(gzip_body=body, encoding="identity") as server:
+        book = await client_of(session, server.url).depth("BTCUSD")
+    assert len(book.bids) + len(book.asks) == 966
 
 
 TICKER = (

@@ -21,6 +21,7 @@ from custom_components.mtgox.api import (
     ApiVersion,
     MtGoxError,
 )
+from custom_components.mtgox.api.book import parse_depth
 from custom_components.mtgox.api.parsing import (
     decode_reply,
     load_json,
@@ -51,12 +52,28 @@ from .test_parsing import (
     V1_TICKER_2012,
     V2_TICKER_JPY,
 )
+from .test_parsing import (
+    REAL as RECORDED,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 
 ORDER_ID: Final = "490a214f-9a30-449f-acb8-780f9046502f"
+
+
+def _recorded_depth() -> object:
+    """Return the real v1 depth/fetch payload, cut to two levels a side to fuzz fast."""
+    path = RECORDED / "sferik-mtgox/v1/depth.json"
+    depth = load_json(path.read_bytes())["return"]  # type: ignore[index]
+    return {
+        key: value[:2] if key in {"asks", "bids"} else value
+        for key, value in depth.items()
+    }
+
+
+DEPTH: Final = _recorded_depth()
 ENVELOPE_KEYS: Final = {ApiVersion.V1: "return", ApiVersion.V2: "data"}
 TOKENS: Final = (
     "login_error_invalid_nonce",
@@ -105,11 +122,16 @@ def _cases() -> list[Case]:
         cases.append(
             Case(f"{name} v{version:d}", version, _ticker_of(version, pair), payload)
         )
+    cases.extend(Case(f"depth v{v:d}", v, _depth, DEPTH) for v in (v1, v2))
     for version, payload in ((v0, v0_order_reply), (v1, ORDER_ID), (v2, ORDER_ID)):
         cases.append(
             Case(f"order id v{version:d}", version, _order_id_of(version), payload)
         )
     return cases
+
+
+def _depth(payload: object) -> object:
+    return parse_depth("BTCUSD", payload)
 
 
 def _orders_of(version: ApiVersion) -> Callable[[object], object]:
@@ -272,6 +294,8 @@ RARE_REPLIES: Final = [
     success_reply("order result v1", ("trades", 0, "date"), "2013-13-45 99:99:99"),
     success_reply("order result v2", ("trades", 0, "date"), "1375134017"),
     success_reply("account v1", ("Wallets", "USD", "Balance"), "7"),
+    success_reply("depth v1", ("bids", 1, "price_int"), "10267001"),
+    success_reply("depth v2", ("asks", 0, "amount_int"), "0"),
 ]
 
 

@@ -1,5 +1,6 @@
 """Client library for the Mt.Gox HTTP API (v0, v1, v2), without Home Assistant."""
 
+from .book import BookLevel, OrderBook
 from .client import MtGoxClient
 from .errors import (
     AmountProblem,
@@ -37,6 +38,7 @@ __all__ = [
     "AccountInfo",
     "AmountProblem",
     "ApiVersion",
+    "BookLevel",
     "Money",
     "MtGoxAmountError",
     "MtGoxApiError",
@@ -57,6 +59,7 @@ __all__ = [
     "MtGoxUnreachableError",
     "NonceSource",
     "Order",
+    "OrderBook",
     "OrderResult",
     "OrderTrade",
     "Side",

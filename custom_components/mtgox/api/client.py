@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
+from .book import OrderBook, parse_depth
 from .engine import engine_path, parse_lag, parse_quote
 from .errors import (
     MtGoxApiError,
@@ -287,6 +288,12 @@ class MtGoxClient:
         query = {"type": Side(side).value, "amount": str(order_units(amount, item))}
         parse = partial(parse_quote, currency)
         return await self._request("GET", version, path, parse, query=query)
+
+    async def depth(self, pair: str) -> OrderBook:
+        """Return the pair's book within 10 % of the last price (``depth/fetch``)."""
+        split_pair(pair)
+        version, path = engine_path(self._version, pair, "depth/fetch")
+        return await self._request("GET", version, path, partial(parse_depth, pair))
 
     def _with_order_id(self, payload: object) -> tuple[object, str | None]:
         return payload, parse_order_id(self._version, payload)

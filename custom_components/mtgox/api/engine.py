@@ -15,10 +15,10 @@ _MICROSECOND_PLACES = 6
 def engine_path(
     version: ApiVersion, prefix: str, method: str
 ) -> tuple[ApiVersion, str]:
-    """Return the version and path of a public ``order/`` call.
+    """Return the version and path of a public ``order/`` or ``depth/`` call.
 
-    ``prefix`` is a pair or ``generic``; v0 had neither call, so a v0 client
-    asks v1 of the same server.
+    ``prefix`` is a pair or ``generic``. v0 had no lag or quote call, and its
+    ``getDepth.php`` sends only floats, so a v0 client asks v1 of the same server.
     """
     if version is ApiVersion.V2:
         money = "money" if prefix == "generic" else f"{prefix}/money"

@@ -47,18 +47,19 @@ async def test_requests_per_refresh(
     mock_config_entry: MockConfigEntry,
     every_entity_enabled: bool,
 ) -> None:
-    """One ticker per pair, one account info and one order list per refresh.
+    """One ticker and one book per pair, one account info and one order list.
 
     However many entities are enabled, but for the engine lag sensor (disabled
     by default), which adds its own request from the refresh after it is added.
+    A pair's book is one request whichever of its three sensors are enabled.
     """
     if every_entity_enabled:
         request.getfixturevalue("entity_registry_enabled_by_default")
     await setup_entry(hass, mock_config_entry)
-    # 2 pairs x 8 (6 of them disabled by default), 5 account (the lag
-    # disabled by default) and 5 wallets x 3.
+    # 2 pairs x 11 (5 of them disabled by default), 6 account (the lag
+    # disabled by default; the stream's state) and 5 wallets x 3.
     sensors = hass.states.async_entity_ids("sensor")
-    assert len(sensors) == (37 if every_entity_enabled else 30)
+    assert len(sensors) == (43 if every_entity_enabled else 32)
     assert sandbox.counters == REFRESH_REQUESTS
 
     sandbox.counters.clear()

@@ -290,9 +290,9 @@ def test_nothing_can_withdraw() -> None:
     ]
     assert [text for text in texts if WITHDRAWAL_CALLS.search(text)] == []
 
-    # What the client can do, all of it: read (the engine's lag and quotes
-    # too, an id key for the stream's private channel), and place or cancel
-    # orders.
+    # What the client can do, all of it: read (the engine's lag, quotes and
+    # order books too, an id key for the stream's private channel), and place
+    # or cancel orders.
     calls = {
         name
         for name, member in inspect.getmembers(MtGoxClient)
@@ -308,6 +308,7 @@ def test_nothing_can_withdraw() -> None:
         "cancel_order",
         "order_result",
         "engine_lag",
+        "depth",
         "quote",
     }
 

@@ -56,7 +56,7 @@ async def test_niche_sensors_disabled(
     entity_registry: er.EntityRegistry,
     init_integration: MockConfigEntry,
 ) -> None:
-    """Average, VWAP, volume and the engine lag start disabled; the prices do not."""
+    """Average, VWAP, volumes and the engine lag start disabled; prices and spread do not."""
     disabled = {
         entry.entity_id
         for entry in er.async_entries_for_config_entry(
@@ -67,7 +67,13 @@ async def test_niche_sensors_disabled(
     assert disabled == {
         f"sensor.bitcoin_{currency}_{name}"
         for currency in ("usd", "eur")
-        for name in ("24h_average", "24h_volume_weighted_average", "24h_volume")
+        for name in (
+            "24h_average",
+            "24h_volume_weighted_average",
+            "24h_volume",
+            "bid_volume_within_1",
+            "ask_volume_within_1",
+        )
     } | {"sensor.mt_gox_engine_lag"}
 
 

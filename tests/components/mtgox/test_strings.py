@@ -13,6 +13,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 )
 
 from custom_components import mtgox
+from custom_components.mtgox.book import BOOK_SENSORS
 from custom_components.mtgox.const import DOMAIN
 from custom_components.mtgox.sensor import (
     ACCOUNT_SENSORS,
@@ -47,6 +48,7 @@ def test_every_sensor_has_a_name_and_an_icon() -> None:
             *WALLET_SENSORS,
             *ACCOUNT_SENSORS,
             ENGINE_LAG_SENSOR,
+            *BOOK_SENSORS,
             STREAM_SENSOR,
         )
     }
