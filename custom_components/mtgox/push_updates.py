@@ -1,7 +1,7 @@
 """Apply the stream's pushes to what the coordinator shows.
 
-A ticker replaces its pair's ticker; the lag replaces the engine's lag while
-its sensor is enabled; an order push updates the open orders and fires the
+A ticker replaces its pair's ticker; a depth change sets one level of a book
+a sensor shows; the lag replaces the engine's lag while its sensor is enabled; an order push updates the open orders and fires the
 order events through the order tracker; a wallet push sets the wallet's
 balance, which it states exactly.  What a wallet holds for open orders moves
 without a message of its own (placing and cancelling send none), so any
@@ -18,7 +18,14 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.debounce import Debouncer
 
 from .api import MtGoxError, Wallet
-from .api.pushes import LagPush, OrderGonePush, OrderPush, TickerPush, WalletPush
+from .api.pushes import (
+    DepthPush,
+    LagPush,
+    OrderGonePush,
+    OrderPush,
+    TickerPush,
+    WalletPush,
+)
 from .const import LOGGER
 
 if TYPE_CHECKING:
@@ -58,6 +65,11 @@ class PushApplier:
         match push:
             case TickerPush(ticker) if ticker.pair in coordinator.pairs:
                 data = replace(data, tickers={**data.tickers, ticker.pair: ticker})
+            case DepthPush() as depth if depth.pair in data.books:
+                book = data.books[depth.pair].with_level(
+                    depth.side, depth.price, depth.total_volume
+                )
+                data = replace(data, books={**data.books, depth.pair: book})
             case LagPush(lag) if coordinator.read_lag:
                 data = replace(data, lag=lag)
             case OrderPush(order) if coordinator.orders.pushed(order):

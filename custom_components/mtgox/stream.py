@@ -50,6 +50,8 @@ SILENCE_SECONDS: Final = 2 * QUIET_SECONDS
 """Seconds without a message, the question included, that end a connection."""
 FIRST_RETRY_SECONDS: Final = 1.0
 MAX_RETRY_SECONDS: Final = 300.0
+PRIVATE_REQUESTS_PER_REFRESH: Final = 2
+"""The account and its open orders, read at every refresh."""
 IDKEY_LIFETIME: Final = timedelta(hours=23)
 """How long an id key is used: the exchange honours it for 24 hours."""
 
@@ -63,13 +65,13 @@ def retry_delay(failures: int, jitter: float) -> float:
     return min(MAX_RETRY_SECONDS, doubled) * (1 - jitter / 2)
 
 
-def safety_net_interval(pairs: int) -> timedelta:
+def safety_net_interval(requests: int) -> timedelta:
     """Return the full refresh's interval while connected: one request a minute at most.
 
-    A refresh costs one request per pair, one for the account and one for the
-    open orders (and one for the lag while its sensor is enabled).
+    ``requests`` is what a refresh costs: a ticker per pair, the account, the
+    open orders, the books read and the lag while their sensors are enabled.
     """
-    return max(STREAMING_UPDATE_INTERVAL, STREAMING_REQUEST_SPACING * (pairs + 3))
+    return max(STREAMING_UPDATE_INTERVAL, STREAMING_REQUEST_SPACING * requests)
 
 
 class StreamState(StrEnum):
@@ -161,7 +163,10 @@ class EntryStream:
 
     async def _async_connection(self, traded: tuple[str, ...]) -> bool:
         """Run one connection to its end; return whether it got connected."""
-        channels = [f"ticker.{p}" for p in self._coordinator.pairs if p in traded]
+        coordinator = self._coordinator
+        channels = [f"ticker.{p}" for p in coordinator.pairs if p in traded]
+        # The books a sensor shows, as the last refresh chose them (book.py).
+        channels += [f"depth.{p}" for p in coordinator.data.books if p in traded]
         channels.append(LAG_CHANNEL)
         stream = MtGoxStream(async_get_clientsession(self._hass), self._base_url)
         self._set_state(StreamState.CONNECTING)
@@ -232,8 +237,12 @@ class EntryStream:
     async def _async_connected(self) -> None:
         """Let pushes lead: poll rarely, after reading what the gap may hide."""
         self._set_state(StreamState.CONNECTED)
-        self._coordinator.update_interval = safety_net_interval(
-            len(self._coordinator.pairs)
+        coordinator = self._coordinator
+        coordinator.update_interval = safety_net_interval(
+            len(coordinator.pairs)
+            + len(coordinator.data.books)
+            + int(coordinator.read_lag)
+            + PRIVATE_REQUESTS_PER_REFRESH
         )
         await self._coordinator.async_request_refresh()
 

@@ -240,6 +240,10 @@ HOSTILE: list[Any] = [
     '{"op":"private","private":"depth","depth":[]}',
     '{"op":"private","private":"depth","depth":{"currency":"USD","item":"BTC",'
     '"type_str":"sideways"}}',
+    '{"op":"private","private":"depth","depth":{"currency":"USD","item":"BTC",'
+    '"type_str":"bid","price_int":"0","volume_int":"1","total_volume_int":"1"}}',
+    '{"op":"private","private":"depth","depth":{"currency":"USD","item":"BTC",'
+    '"type_str":"bid","price_int":"1","volume_int":"1","total_volume_int":"-1"}}',
     '{"op":"private","private":"trade","trade":{"price_currency":"USD","item":"BTC",'
     '"tid":"1","trade_type":"bid","amount_int":1.5,"price_int":"1"}}',
     '{"op":"private","private":"lag","lag":{"age":-1}}',

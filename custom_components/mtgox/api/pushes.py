@@ -186,12 +186,16 @@ def _depth(_message: JsonObject, payload: object) -> DepthPush:
     def units(key: str, unit: str) -> Decimal:
         return from_int_units(integer(field(depth, key), f"depth {key}"), unit)
 
+    price = units("price_int", currency)
+    total_volume = units("total_volume_int", item)
+    if price <= 0 or total_volume < 0:
+        raise MtGoxResponseError(f"depth: not a book level: {excerpt(depth)}")
     return DepthPush(
         pair=f"{item}{currency}",
         side=side(text(depth, "type_str", "depth")),
-        price=units("price_int", currency),
+        price=price,
         volume_change=units("volume_int", item),
-        total_volume=units("total_volume_int", item),
+        total_volume=total_volume,
         updated=from_microseconds(field(depth, "now"), "depth now"),
     )
 

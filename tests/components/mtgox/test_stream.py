@@ -32,7 +32,7 @@ from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.runner import Sandbox
 
 from . import setup_entry, state_of
-from .market import trade_at
+from .market import trade_at, units
 from .streaming import (
     MESSAGES,
     STREAM_SENSOR,
@@ -47,6 +47,7 @@ from .streaming import (
     streaming,
     until,
 )
+from .test_book import SPREAD
 
 __all__ = ["streaming"]  # the fixture
 
@@ -56,7 +57,8 @@ async def test_a_trade_reaches_the_price_by_push_alone(
 ) -> None:
     """Connected: polling every 5 minutes, and a trade shows without any request."""
     coordinator = coordinator_of(streaming)
-    assert coordinator.update_interval == STREAMING_UPDATE_INTERVAL
+    # 2 tickers, 2 books (the spreads), the account and the orders: 6 minutes.
+    assert coordinator.update_interval == timedelta(minutes=6)
     assert state_of(hass, STREAM_SENSOR) == "connected"
     before = http_requests(sandbox)
 
@@ -93,7 +95,7 @@ async def test_silence_falls_back_and_reconnects(
 
     await later(hass)
     await connected(hass, streaming)
-    assert coordinator.update_interval == STREAMING_UPDATE_INTERVAL
+    assert coordinator.update_interval == timedelta(minutes=6)
     trade_at(sandbox.exchange, "BTCUSD", "806")
     await until(lambda: Decimal(state_of(hass, USD_PRICE)) == 806, "push after")
 
@@ -283,7 +285,25 @@ def test_retries_double_with_jitter_up_to_five_minutes() -> None:
 
 def test_the_safety_net_costs_at_most_a_request_a_minute() -> None:
     """Every 5 minutes, less often when a refresh costs more than 5 requests."""
-    assert safety_net_interval(1) == timedelta(minutes=5)
-    assert safety_net_interval(2) == timedelta(minutes=5)
-    assert safety_net_interval(5) == timedelta(minutes=8)
-    assert safety_net_interval(16) == timedelta(minutes=19)
+    assert safety_net_interval(3) == STREAMING_UPDATE_INTERVAL
+    assert safety_net_interval(5) == timedelta(minutes=5)
+    assert safety_net_interval(12) == timedelta(minutes=12)
+
+
+async def test_a_book_change_reaches_the_spread_by_push_alone(
+    hass: HomeAssistant, sandbox: Sandbox, streaming: MockConfigEntry
+) -> None:
+    """A new best bid, pushed as a depth change, narrows the spread at once."""
+    coordinator = coordinator_of(streaming)
+    best_ask = coordinator.data.books["BTCUSD"].asks[0].price
+    before = http_requests(sandbox)
+    exchange = sandbox.exchange
+    exchange.place_order(
+        exchange.house_account("taker"),
+        "BTCUSD",
+        "bid",
+        units("0.01", "BTC"),
+        units(str(best_ask - 1), "USD"),
+    )
+    await until(lambda: Decimal(state_of(hass, SPREAD)) == 1, "depth push")
+    assert http_requests(sandbox) == before
