@@ -22,11 +22,13 @@ from .report import Report, print_report
 from .request_counts import requests_per_refresh
 from .sandbox_throughput import bench_sandbox
 from .setup_time import setup_time
+from .stream_pushes import stream_pushes
 
 IN_HOME_ASSISTANT: Final[Sequence[HomeAssistantSection]] = (
     setup_time,
     requests_per_refresh,
     cpu_per_refresh,
+    stream_pushes,
 )
 ON_THEIR_OWN: Final[Sequence[Callable[[Report, argparse.Namespace], None]]] = (
     import_times,
@@ -42,10 +44,14 @@ def parse_options(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--refreshes", type=int, default=50, help="CPU sample size")
     parser.add_argument("--setups", type=int, default=7, help="setups to time")
     parser.add_argument("--import-runs", type=int, default=3, help="per module")
+    parser.add_argument("--stream-trades", type=int, default=200, help="trade delays")
+    parser.add_argument("--flood-seconds", type=int, default=60, help="100 pushes/s")
     options = parser.parse_args(argv)
     options.refreshes = min(max(options.refreshes, 1), 500)
     options.setups = min(max(options.setups, 1), 30)
     options.import_runs = min(max(options.import_runs, 1), 9)
+    options.stream_trades = min(max(options.stream_trades, 10), 1000)
+    options.flood_seconds = min(max(options.flood_seconds, 1), 300)
     return options
 
 
