@@ -185,10 +185,12 @@ async function screenshotHistory(page, file) {
   const end = new Date();
   const start = new Date(end.getTime() - 30 * 60 * 1000);
   const ids = [PRICE, PORTFOLIO].join(',');
-  await page.goto(
+  const url =
     `${HA_URL}/history?entity_id=${encodeURIComponent(ids)}` +
-      `&start_date=${start.toISOString()}&end_date=${end.toISOString()}`,
-  );
+    `&start_date=${start.toISOString()}&end_date=${end.toISOString()}`;
+  // Closing the more-info dialog goes back in the page's history, which can abort a
+  // navigation started at the same moment: then the second one finds it done.
+  await page.goto(url).catch(() => page.goto(url));
   await page.waitForFunction(() => window.__chartIn('ha-panel-history'), null, { timeout: 30_000 });
   await page.waitForTimeout(2000);
   await page.screenshot({ path: file });
