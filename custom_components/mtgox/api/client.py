@@ -55,7 +55,7 @@ from .reading import (
     read_bounded,
 )
 from .signing import decode_secret, encode_form, rest_sign, signed_message
-from .v0 import new_order_oid
+from .v0 import V0_ORDER_TYPES, new_order_oid
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -64,7 +64,6 @@ _LOGGER = logging.getLogger(__name__)
 
 USER_AGENT = f"mtgox-home-assistant/0.1 aiohttp/{aiohttp.__version__}"
 _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-_V0_TYPES = {Side.ASK: "1", Side.BID: "2"}
 
 type FormParams = Sequence[tuple[str, str]]
 
@@ -132,13 +131,8 @@ class MtGoxClient:
                 path, query = f"{pair}/ticker", None
             case ApiVersion.V2:
                 path, query = f"{pair}/money/ticker", None
-        return await self._request(
-            "GET",
-            self._version,
-            path,
-            partial(parse_ticker, self._version, pair),
-            query=query,
-        )
+        parse = partial(parse_ticker, self._version, pair)
+        return await self._request("GET", self._version, path, parse, query=query)
 
     async def traded_pairs(self) -> tuple[str, ...]:
         """Return the pairs named by v2's ``stream/list_public``, whatever the version."""
@@ -256,7 +250,7 @@ class MtGoxClient:
             case ApiVersion.V0:
                 path = "cancelOrder.php"
                 if side is not None:
-                    params.append(("type", _V0_TYPES[Side(side)]))
+                    params.append(("type", V0_ORDER_TYPES[Side(side)]))
             case ApiVersion.V1:
                 path = f"{pair}/order/cancel"
             case ApiVersion.V2:
