@@ -69,7 +69,8 @@ async def cpu_per_refresh(bench: Bench, report: Report) -> None:
         (ALL_PAIRS[:5], "5 pairs, 10 wallets, book sensors disabled (baseline)", False),
     )
     for pairs, label, books in setups:
-        async with bench.loaded_entry(pairs, books=books) as (entry, _):
+        polling = bench.loaded_entry(pairs, books=books, streaming=False)
+        async with polling as (entry, _):
             coordinator = coordinator_of(entry)
             wallets = len(coordinator.data.account.wallets)
             entities = len(bench.hass.states.async_all())
@@ -102,5 +103,6 @@ async def cpu_per_refresh(bench: Bench, report: Report) -> None:
         "`async_get_clientsession(hass)` the same way. Wall times include the "
         "sandbox's answers (a database commit per private call) and are no target. "
         "The baseline row is the same entry with every book sensor registered "
-        "disabled before setup, so its refresh reads no book."
+        "disabled before setup, so its refresh reads no book. Streaming is off, "
+        "so no push is applied within a refresh's window."
     )
