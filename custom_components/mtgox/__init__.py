@@ -26,7 +26,7 @@ from .coordinator import (
     MtGoxDataUpdateCoordinator,
     MtGoxRuntimeData,
 )
-from .entity import account_device_identifier, pair_device_identifier
+from .devices import served_device_identifiers
 from .nonce import NonceStore
 from .server_page import async_server_page
 from .services import async_setup_services
@@ -102,7 +102,7 @@ async def async_remove_config_entry_device(
         # Which devices the entry feeds is known once it has read the account.
         return False
     coordinator = entry.runtime_data.coordinator
-    return device.identifiers.isdisjoint(_served_device_identifiers(coordinator))
+    return device.identifiers.isdisjoint(served_device_identifiers(coordinator))
 
 
 @callback
@@ -130,24 +130,13 @@ def _async_remove_untracked_pair_devices(
     hass: HomeAssistant, entry: MtGoxConfigEntry
 ) -> None:
     """Remove the devices of pairs no longer tracked, with their entities."""
-    served = _served_device_identifiers(entry.runtime_data.coordinator)
+    served = served_device_identifiers(entry.runtime_data.coordinator)
     device_registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id):
         if device.identifiers.isdisjoint(served):
             device_registry.async_update_device(
                 device.id, remove_config_entry_id=entry.entry_id
             )
-
-
-def _served_device_identifiers(
-    coordinator: MtGoxDataUpdateCoordinator,
-) -> set[tuple[str, str]]:
-    """Return the identifiers of the devices the current options feed."""
-    account_id = coordinator.data.account.account_id
-    return {
-        account_device_identifier(account_id),
-        *(pair_device_identifier(account_id, pair) for pair in coordinator.pairs),
-    }
 
 
 def _withdraw_issue_id(entry: MtGoxConfigEntry) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from math import inf
-from typing import TYPE_CHECKING, NoReturn, override
+from typing import TYPE_CHECKING, NamedTuple, NoReturn, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HassJob, callback
@@ -56,8 +56,7 @@ if TYPE_CHECKING:
 type MtGoxConfigEntry = ConfigEntry[MtGoxRuntimeData]
 
 
-@dataclass(frozen=True)
-class MtGoxData:
+class MtGoxData(NamedTuple):
     """What one refresh read from the exchange.
 
     ``tickers`` holds only the pairs whose ticker could be read this time: a

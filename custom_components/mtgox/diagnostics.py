@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields, is_dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -45,10 +44,8 @@ def _plain(value: Any) -> Any:
     """Turn the client's models into JSON values, amounts as exact text."""
     if isinstance(value, OrderBook):
         value = _book(value)  # a mapping, made plain below
-    if is_dataclass(value) and not isinstance(value, type):
-        return {
-            field.name: _plain(getattr(value, field.name)) for field in fields(value)
-        }
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):  # the NamedTuples
+        return {name: _plain(item) for name, item in value._asdict().items()}
     if isinstance(value, Mapping):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, frozenset | set):

@@ -6,18 +6,8 @@ from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import DOMAIN
 from .coordinator import MtGoxDataUpdateCoordinator
-
-
-def account_device_identifier(account_id: str) -> tuple[str, str]:
-    """Identify the device of an account."""
-    return (DOMAIN, account_id)
-
-
-def pair_device_identifier(account_id: str, pair: str) -> tuple[str, str]:
-    """Identify the device of a pair tracked by an account."""
-    return (DOMAIN, f"{account_id}_{pair}")
+from .devices import account_device_identifier, pair_device_identifier
 
 
 class MtGoxEntity(CoordinatorEntity[MtGoxDataUpdateCoordinator]):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from homeassistant.util.dt import utcnow
 
@@ -38,8 +38,7 @@ MAX_REPORTED_ORDERS: Final = 1000
 ORDER_LIST_AGE: Final = timedelta(seconds=10)
 
 
-@dataclass(frozen=True)
-class OrderUpdate:
+class OrderUpdate(NamedTuple):
     """An open order that left the book between two refreshes.
 
     ``event_type`` is ``filled`` or ``cancelled``; ``amount`` is what was still

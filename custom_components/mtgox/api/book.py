@@ -11,8 +11,8 @@ several times a busy day's book. ``depth/full`` (about 1 MB then) is not read.
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from .errors import MtGoxResponseError
 from .fields import excerpt, field, integer, json_list, json_object
@@ -23,8 +23,7 @@ _BTC = "BTC"
 _PERCENT = Decimal(100)
 
 
-@dataclass(frozen=True)
-class BookLevel:
+class BookLevel(NamedTuple):
     """One price of the book and the total volume (BTC) offered at it."""
 
     price: Decimal
@@ -36,8 +35,7 @@ def _sort_key(side: Side, price: Decimal) -> Decimal:
     return -price if side is Side.BID else price
 
 
-@dataclass(frozen=True)
-class OrderBook:
+class OrderBook(NamedTuple):
     """The levels of one pair's book, each side best first, one level per price."""
 
     pair: str

@@ -8,9 +8,8 @@ padded it inconsistently. Amounts are ``Decimal`` and never pass through float.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from .errors import AmountProblem, MtGoxAmountError, MtGoxResponseError
 from .models import PAIR_PATTERN
@@ -36,8 +35,7 @@ MAX_INTEGER_UNITS = 2**63
 _INTEGER = re.compile(r"-?[0-9]+")
 
 
-@dataclass(frozen=True)
-class Money:
+class Money(NamedTuple):
     """An exact amount of one currency."""
 
     amount: Decimal
