@@ -1,8 +1,9 @@
 """Apply the stream's pushes to what the coordinator shows.
 
 A ticker replaces its pair's ticker; a depth change sets one level of a book
-a sensor shows; the lag replaces the engine's lag while its sensor is enabled; an order push updates the open orders and fires the
-order events through the order tracker; a wallet push sets the wallet's
+a sensor shows; the lag replaces the engine's lag while its sensor is enabled;
+an order push updates the open orders and fires the order events through the
+order tracker; a wallet push sets the wallet's
 balance, which it states exactly.  What a wallet holds for open orders moves
 without a message of its own (placing and cancelling send none), so any
 change of an order or a wallet reads the account once over HTTP, a second
@@ -11,7 +12,6 @@ after the last of a burst of such pushes.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.core import HomeAssistant, callback
@@ -64,23 +64,23 @@ class PushApplier:
         updates: tuple[OrderUpdate, ...] = ()
         match push:
             case TickerPush(ticker) if ticker.pair in coordinator.pairs:
-                data = replace(data, tickers={**data.tickers, ticker.pair: ticker})
+                data = data._replace(tickers={**data.tickers, ticker.pair: ticker})
             case DepthPush() as depth if depth.pair in data.books:
                 book = data.books[depth.pair].with_level(
                     depth.side, depth.price, depth.total_volume
                 )
-                data = replace(data, books={**data.books, depth.pair: book})
+                data = data._replace(books={**data.books, depth.pair: book})
             case LagPush(lag) if coordinator.read_lag:
-                data = replace(data, lag=lag)
+                data = data._replace(lag=lag)
             case OrderPush(order) if coordinator.orders.pushed(order):
                 others = [known for known in data.orders if known.oid != order.oid]
-                data = replace(data, orders=(*others, order))
+                data = data._replace(orders=(*others, order))
                 self._read_account_soon()
             case OrderGonePush(oid) as gone:
                 update = coordinator.orders.pushed_gone(oid, completed=gone.completed)
                 updates = () if update is None else (update,)
-                data = replace(
-                    data, orders=tuple(o for o in data.orders if o.oid != oid)
+                data = data._replace(
+                    orders=tuple(o for o in data.orders if o.oid != oid)
                 )
                 self._read_account_soon()
             case WalletPush() as wallet:
@@ -98,9 +98,8 @@ class PushApplier:
         if known is None:
             return data
         wallet = Wallet(push.currency, push.balance, known.open_orders)
-        return replace(
-            data,
-            account=replace(data.account, wallets={**wallets, push.currency: wallet}),
+        return data._replace(
+            account=data.account._replace(wallets={**wallets, push.currency: wallet}),
         )
 
     def _read_account_soon(self) -> None:
@@ -119,7 +118,7 @@ class PushApplier:
             )
             return
         coordinator = self._coordinator
-        coordinator.async_apply_push(replace(coordinator.data, account=account))
+        coordinator.async_apply_push(coordinator.data._replace(account=account))
 
     @callback
     def shutdown(self) -> None:
