@@ -1,7 +1,9 @@
 """The order book sensors' descriptions, and which pairs' books a refresh reads.
 
 A book costs one ``depth/fetch`` per pair and refresh, so it is read only for
-the pairs with a book sensor enabled, and never past the exchange's rate rule.
+the pairs with a book volume sensor enabled (both start disabled), and never
+past the exchange's rate rule. The spread needs no book: it is a ticker sensor
+(the ticker's bid and ask are the book's best bid and best ask).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ is left, in the order the pairs are tracked.
 class MtGoxBookSensorEntityDescription(SensorEntityDescription):
     """Describes a figure of a pair's order book, read beside its last price."""
 
-    value_fn: Callable[[OrderBook, Ticker], Decimal | None]
+    value_fn: Callable[[OrderBook, Ticker], Decimal]
     in_bitcoin: bool = False
 
 
@@ -59,11 +61,6 @@ def _volume_near_last(side: Side) -> MtGoxBookSensorEntityDescription:
 
 
 BOOK_SENSORS: Final[tuple[MtGoxBookSensorEntityDescription, ...]] = (
-    MtGoxBookSensorEntityDescription(
-        key="spread",
-        translation_key="spread",
-        value_fn=lambda book, _ticker: book.spread,
-    ),
     _volume_near_last(Side.BID),
     _volume_near_last(Side.ASK),
 )

@@ -1,8 +1,9 @@
 """Apply the stream's pushes to what the coordinator shows.
 
 A ticker replaces its pair's ticker; a depth change sets one level of a book
-a sensor shows; the lag replaces the engine's lag while its sensor is enabled; an order push updates the open orders and fires the
-order events through the order tracker; a wallet push sets the wallet's
+a sensor shows; the lag replaces the engine's lag while its sensor is enabled;
+an order push updates the open orders and fires the order events through the
+order tracker; a wallet push sets the wallet's
 balance, which it states exactly.  What a wallet holds for open orders moves
 without a message of its own (placing and cancelling send none), so any
 change of an order or a wallet reads the account once over HTTP, a second
@@ -98,7 +99,7 @@ class PushApplier:
             return data
         wallet = Wallet(push.currency, push.balance, known.open_orders)
         return data._replace(
-            account=data.account._replace(wallets={**wallets, push.currency: wallet})
+            account=data.account._replace(wallets={**wallets, push.currency: wallet}),
         )
 
     def _read_account_soon(self) -> None:

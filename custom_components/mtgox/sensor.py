@@ -47,6 +47,17 @@ def display_decimals(currency: str) -> int:
     return DISPLAY_DECIMALS.get(currency, FIAT_DISPLAY_DECIMALS)
 
 
+def ticker_spread(ticker: Ticker) -> Decimal | None:
+    """Return the best ask less the best bid; None while a side of the book is empty.
+
+    Mt.Gox's ticker "buy" and "sell" are the book's best bid and best ask, so
+    the spread costs no ``depth/fetch``. The ticker gives 0 for an empty side.
+    """
+    if not ticker.bid or not ticker.ask:
+        return None
+    return ticker.ask - ticker.bid
+
+
 @dataclass(frozen=True, kw_only=True)
 class MtGoxTickerSensorEntityDescription(SensorEntityDescription):
     """Describes a figure of a pair's ticker."""
@@ -80,6 +91,9 @@ TICKER_SENSORS: tuple[MtGoxTickerSensorEntityDescription, ...] = (
     ),
     MtGoxTickerSensorEntityDescription(
         key="ask", translation_key="ask", value_fn=lambda ticker: ticker.ask
+    ),
+    MtGoxTickerSensorEntityDescription(
+        key="spread", translation_key="spread", value_fn=ticker_spread
     ),
     MtGoxTickerSensorEntityDescription(
         key="high", translation_key="high", value_fn=lambda ticker: ticker.high
@@ -270,8 +284,8 @@ class MtGoxTickerSensor(MtGoxPairSensor):
 class MtGoxBookSensor(MtGoxPairSensor):
     """A figure of a tracked pair's order book.
 
-    Unavailable while the book was not read; unknown (None) while the figure
-    does not exist, such as the spread of a book with an empty side.
+    Unavailable while the book was not read (none of the pair's book sensors
+    is enabled, or it failed).
     """
 
     entity_description: MtGoxBookSensorEntityDescription

@@ -53,8 +53,8 @@ them with the integration's constants at the end.
 
 PUBLIC_BUDGET: Final = 14
 """book.PUBLIC_REQUESTS_PER_REFRESH, spelt out like ALL_PAIRS (see check_names)."""
-BOOK_SENSOR_KEYS: Final = ("spread", "bid_volume", "ask_volume")
-"""The book sensors' keys: the spread is enabled by default, so a pair's book is read."""
+BOOK_SENSOR_KEYS: Final = ("bid_volume", "ask_volume")
+"""The book sensors' keys: disabled by default, so by default no book is read."""
 
 EXTRA_WALLETS: Final = ("AUD", "CAD", "CHF", "CNY", "SEK")
 """Added to the sandbox account's five (BTC, USD, EUR, JPY, GBP): ten wallets."""
@@ -108,18 +108,24 @@ class Bench:
 
     @contextlib.asynccontextmanager
     async def loaded_entry(
-        self, pairs: Sequence[str], *, books: bool = True, streaming: bool = True
+        self,
+        pairs: Sequence[str],
+        *,
+        books: bool = False,
+        streaming: bool = True,
     ) -> AsyncIterator[tuple[MockConfigEntry, float]]:
         """Set an entry up (yielding it and the seconds it took); remove it after.
 
-        ``books`` False registers every book sensor disabled before the setup,
-        so no refresh reads an order book; ``streaming`` is the entry's option.
+        ``books`` True registers every book sensor enabled before the setup, as
+        a user who enabled them has them, so each refresh reads every pair's
+        order book (within the unsigned requests' budget); ``streaming`` is the
+        entry's option.
         """
         hass = self.hass
         entry = make_entry(self.sandbox, pairs, streaming=streaming)
         entry.add_to_hass(hass)
-        if not books:
-            await self.disable_books(entry, pairs)
+        if books:
+            await self.enable_books(entry, pairs)
         start = time.perf_counter()
         if not await hass.config_entries.async_setup(entry.entry_id):
             raise RuntimeError(f"setup failed: {entry.state}")
@@ -131,8 +137,8 @@ class Bench:
             await hass.config_entries.async_remove(entry.entry_id)
             await hass.async_block_till_done()
 
-    async def disable_books(self, entry: MockConfigEntry, pairs: Sequence[str]) -> None:
-        """Register the pairs' book sensors of ``entry`` as disabled by the user."""
+    async def enable_books(self, entry: MockConfigEntry, pairs: Sequence[str]) -> None:
+        """Register the pairs' book sensors of ``entry`` as enabled by the user."""
         from custom_components.mtgox.api import MtGoxClient
 
         client = MtGoxClient(
@@ -151,7 +157,6 @@ class Bench:
                     "mtgox",
                     f"{account_id}_{pair}_{key}",
                     config_entry=entry,
-                    disabled_by=er.RegistryEntryDisabler.USER,
                 )
 
     async def loop_cpu(

@@ -23,10 +23,10 @@ def describe_counts(counts: dict[str, float]) -> str:
 async def requests_per_refresh(bench: Bench, report: Report) -> None:
     """Count the sandbox's requests per refresh for 1, 5 and 16 pairs.
 
-    By default (each pair's spread sensor enabled), then for 5 pairs with every
-    book sensor disabled: the baseline the books' requests add to.
+    By default (no book sensor enabled, so no book read: the baseline), then
+    for 5 pairs with every book volume sensor enabled: what the books add.
     """
-    runs = [(count, True) for count in PAIR_COUNTS] + [(5, False)]
+    runs = [(count, False) for count in PAIR_COUNTS] + [(5, True)]
     for count, books in runs:
         pairs = ALL_PAIRS[:count]
         polling = bench.loaded_entry(pairs, books=books, streaming=False)
@@ -47,7 +47,7 @@ async def requests_per_refresh(bench: Bench, report: Report) -> None:
             Row(
                 f"HTTP requests per refresh, {count} pair{'s' * (count > 1)}"
                 + ("" if traded == count else f" ({traded} traded)")
-                + ("" if books else ", book sensors disabled"),
+                + (", book volume sensors enabled" if books else ""),
                 f"{total:g} ({describe_counts(per_refresh)})",
                 f"tickers + books + 1 + open orders = {target}",
                 "met" if total <= target else f"{total - target:g} over",
@@ -61,9 +61,9 @@ async def requests_per_refresh(bench: Bench, report: Report) -> None:
         f"{', '.join(Exchange.pairs)} (`Exchange.pairs`; its constructor takes no "
         "other pairs): the other pairs' tickers are still one request each, "
         "answered with the API's error, and only their sensors go unavailable. "
-        "By default each pair's spread sensor is enabled, so its book is read "
-        f"while tickers and books stay within {PUBLIC_BUDGET} unsigned requests "
-        "(16 tickers leave no room); the last row is 5 pairs with their three "
-        "book sensors registered disabled before setup. Streaming is off: these "
-        "are polling's figures (the streaming section has its own)."
+        "By default no book sensor is enabled (the spread is the ticker's), so "
+        "no book is read; the last row is 5 pairs with their two book volume "
+        "sensors registered enabled before setup, so each pair's book is read "
+        f"while tickers and books stay within {PUBLIC_BUDGET} unsigned requests. Streaming "
+        "is off: these are polling's figures (the streaming section has its own)."
     )

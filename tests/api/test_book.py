@@ -91,7 +91,6 @@ def test_recorded_v1_reply() -> None:
     assert (len(book.bids), len(book.asks)) == (513, 453)
     assert book.bids[0] == level("113.00000", "124.69802063")
     assert book.asks[0] == level("114.00000", "0.43936758")
-    assert book.spread == Decimal("1.00000")
     assert [lv.price for lv in book.bids] == sorted(
         (lv.price for lv in book.bids), reverse=True
     )
@@ -104,8 +103,7 @@ def test_recorded_v2_reply() -> None:
     book = parse_depth("BTCUSD", payload)
 
     assert book.asks[0] == level("182.99999", "2.46297453")
-    assert book.spread is not None
-    assert book.spread > 0
+    assert book.bids[0].price < book.asks[0].price
 
 
 def test_the_recorded_reply_fits_the_bound_with_room() -> None:
@@ -157,27 +155,26 @@ BOOK = OrderBook(
 )
 
 
-def test_spread_and_volumes_near_the_last_price() -> None:
+def test_volumes_near_the_last_price() -> None:
     """Worked by hand: at 800, 1 % reaches 792 and 808, both included."""
-    assert BOOK.spread == Decimal(10)
     assert BOOK.volume_near(Side.BID, Decimal(800), Decimal(1)) == Decimal("1.75")
     assert BOOK.volume_near(Side.ASK, Decimal(800), Decimal(1)) == Decimal("1.0")
     assert BOOK.volume_near(Side.ASK, Decimal(800), Decimal(0)) == 0
 
 
-def test_a_book_with_an_empty_side_has_no_spread() -> None:
-    """No best ask (or bid), no spread; the volumes are simply 0."""
+def test_an_empty_side_has_no_volume() -> None:
+    """No asks (or bids): that side's volume is simply 0, the other's unchanged."""
     bids_only = OrderBook("BTCUSD", BOOK.bids, ())
-    assert bids_only.spread is None
-    assert OrderBook("BTCUSD", (), BOOK.asks).spread is None
     assert bids_only.volume_near(Side.ASK, Decimal(800), Decimal(1)) == 0
+    assert bids_only.volume_near(Side.BID, Decimal(800), Decimal(1)) == Decimal("1.75")
+    asks_only = OrderBook("BTCUSD", (), BOOK.asks)
+    assert asks_only.volume_near(Side.BID, Decimal(800), Decimal(1)) == 0
 
 
 def test_with_level_inserts_replaces_and_removes() -> None:
     """A streamed change sets a level's total: new, changed, or gone at 0."""
     better_bid = BOOK.with_level(Side.BID, Decimal("799"), Decimal("0.1"))
-    assert better_bid.bids[0] == level("799", "0.1")
-    assert better_bid.spread == Decimal(6)
+    assert better_bid.bids == (level("799", "0.1"), *BOOK.bids)
     assert better_bid.asks is BOOK.asks
 
     changed = BOOK.with_level(Side.ASK, Decimal("808"), Decimal("0.2"))
@@ -185,7 +182,6 @@ def test_with_level_inserts_replaces_and_removes() -> None:
 
     removed = BOOK.with_level(Side.ASK, Decimal("805"), Decimal(0))
     assert removed.asks == BOOK.asks[1:]
-    assert removed.spread == Decimal("13")
 
     # Not there and 0: nothing to remove, nothing changes.
     assert BOOK.with_level(Side.BID, Decimal("1"), Decimal(0)) == BOOK

@@ -46,13 +46,6 @@ class OrderBook(NamedTuple):
         """Return one side's levels, best first."""
         return self.bids if side is Side.BID else self.asks
 
-    @property
-    def spread(self) -> Decimal | None:
-        """Return the best ask less the best bid; None while a side is empty."""
-        if not self.bids or not self.asks:
-            return None
-        return self.asks[0].price - self.bids[0].price
-
     def volume_near(self, side: Side, price: Decimal, percent: Decimal) -> Decimal:
         """Return one side's volume at prices within ``percent`` of ``price``.
 

@@ -1,4 +1,4 @@
-"""The Streaming API's messages, parsed into frozen models with exact amounts.
+"""The Streaming API's messages, parsed into immutable models with exact amounts.
 
 A channel message is ``{"channel", "channel_name", "op": "private", "private":
 <kind>, <kind>: <payload>}``; answers to operations are ``op`` ``subscribe``,
@@ -11,9 +11,8 @@ never from the float-like ``price`` and ``amount`` numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from .errors import MtGoxResponseError
 from .fields import (
@@ -39,15 +38,13 @@ if TYPE_CHECKING:
 _MICROSECOND_PLACES: Final = 6
 
 
-@dataclass(frozen=True)
-class TickerPush:
+class TickerPush(NamedTuple):
     """A pair's new ticker."""
 
     ticker: Ticker
 
 
-@dataclass(frozen=True)
-class DepthPush:
+class DepthPush(NamedTuple):
     """One price level of a pair's book changed; ``volume_change`` < 0 when it shrank."""
 
     pair: str
@@ -58,8 +55,7 @@ class DepthPush:
     updated: datetime
 
 
-@dataclass(frozen=True)
-class TradePush:
+class TradePush(NamedTuple):
     """A trade on the exchange; ``side`` is the taker's (``trade_type``)."""
 
     trade_id: str
@@ -70,22 +66,19 @@ class TradePush:
     primary: bool
 
 
-@dataclass(frozen=True)
-class LagPush:
+class LagPush(NamedTuple):
     """How long the engine's queue delays a new order, in seconds."""
 
     lag: Decimal
 
 
-@dataclass(frozen=True)
-class OrderPush:
+class OrderPush(NamedTuple):
     """One of the account's orders as it now stands (placed, partly filled)."""
 
     order: Order
 
 
-@dataclass(frozen=True)
-class OrderGonePush:
+class OrderGonePush(NamedTuple):
     """One of the account's orders left the book.
 
     ``reason`` is ``requested`` (cancelled), ``completed_passive`` (filled
@@ -101,8 +94,7 @@ class OrderGonePush:
         return self.reason.startswith("completed")
 
 
-@dataclass(frozen=True)
-class WalletPush:
+class WalletPush(NamedTuple):
     """A posting on one of the account's wallets and the wallet's new balance."""
 
     op: str
@@ -111,15 +103,13 @@ class WalletPush:
     balance: Decimal
 
 
-@dataclass(frozen=True)
-class Subscribed:
+class Subscribed(NamedTuple):
     """The server's answer to a subscription."""
 
     channel: str
 
 
-@dataclass(frozen=True)
-class Remark:
+class Remark(NamedTuple):
     """A refusal: of a subscription, an operation or a frame."""
 
     message: str

@@ -45,14 +45,14 @@ CLIENT_TIMEOUT: Final = 10
 
 REFRESH_REQUESTS: Final = {
     "1:ticker": 2,
-    "1:depth/fetch": 2,
     "1:info": 1,
     "1:orders": 1,
 }
 """The sandbox's counters after one refresh of the two-pair entry on API v1.
 
-One ticker and one order book (its spread sensor is enabled by default) per
-tracked pair, one account info and one order list.
+One ticker per tracked pair, one account info and one order list: no order
+book, as the book volume sensors that need one start disabled (the spread
+comes from the ticker).
 """
 
 MAX_SPINS: Final = 100_000

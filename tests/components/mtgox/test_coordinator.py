@@ -47,11 +47,12 @@ async def test_requests_per_refresh(
     mock_config_entry: MockConfigEntry,
     every_entity_enabled: bool,
 ) -> None:
-    """One ticker and one book per pair, one account info and one order list.
+    """One ticker per pair, one account info and one order list.
 
-    However many entities are enabled, but for the engine lag sensor (disabled
-    by default), which adds its own request from the refresh after it is added.
-    A pair's book is one request whichever of its three sensors are enabled.
+    However many entities are enabled, but for the engine lag and the book
+    volume sensors (disabled by default), which add their requests from the
+    refresh after they are added: the lag's, and one book per pair whichever
+    of its two volume sensors are enabled.
     """
     if every_entity_enabled:
         request.getfixturevalue("entity_registry_enabled_by_default")
@@ -68,8 +69,10 @@ async def test_requests_per_refresh(
     assert not sandbox.counters
 
     await tick(hass, freezer, 3)
-    lag_request = {"1:order/lag": 1} if every_entity_enabled else {}
-    assert sandbox.counters == REFRESH_REQUESTS | lag_request
+    enabled_requests = (
+        {"1:order/lag": 1, "1:depth/fetch": 2} if every_entity_enabled else {}
+    )
+    assert sandbox.counters == REFRESH_REQUESTS | enabled_requests
 
 
 async def test_failure_and_recovery(

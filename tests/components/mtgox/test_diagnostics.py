@@ -1,5 +1,6 @@
 """Tests of the Mt.Gox diagnostics."""
 
+import pytest
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
@@ -16,6 +17,7 @@ from syrupy.filters import props
 from mtgox_sandbox.runner import Sandbox
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_diagnostics(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
@@ -23,7 +25,12 @@ async def test_diagnostics(
     sandbox: Sandbox,
     init_integration: MockConfigEntry,
 ) -> None:
-    """The entry and the last refresh, without key, secret, login or account id."""
+    """The entry and the last refresh, without key, secret, login or account id.
+
+    Every sensor is enabled and a second refresh run (the first runs before
+    any is registered), so the refresh holds books and the lag.
+    """
+    await init_integration.runtime_data.coordinator.async_refresh()
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, init_integration
     )

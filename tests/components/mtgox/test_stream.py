@@ -47,9 +47,9 @@ from .streaming import (
     streaming,
     until,
 )
-from .test_book import SPREAD
+from .test_book import book_volumes_enabled
 
-__all__ = ["streaming"]  # the fixture
+__all__ = ["book_volumes_enabled", "streaming"]  # the fixtures
 
 
 async def test_a_trade_reaches_the_price_by_push_alone(
@@ -57,8 +57,8 @@ async def test_a_trade_reaches_the_price_by_push_alone(
 ) -> None:
     """Connected: polling every 5 minutes, and a trade shows without any request."""
     coordinator = coordinator_of(streaming)
-    # 2 tickers, 2 books (the spreads), the account and the orders: 6 minutes.
-    assert coordinator.update_interval == timedelta(minutes=6)
+    # 2 tickers, the account and the orders: 4 requests, so every 5 minutes.
+    assert coordinator.update_interval == STREAMING_UPDATE_INTERVAL
     assert state_of(hass, STREAM_SENSOR) == "connected"
     before = http_requests(sandbox)
 
@@ -95,7 +95,7 @@ async def test_silence_falls_back_and_reconnects(
 
     await later(hass)
     await connected(hass, streaming)
-    assert coordinator.update_interval == timedelta(minutes=6)
+    assert coordinator.update_interval == STREAMING_UPDATE_INTERVAL
     trade_at(sandbox.exchange, "BTCUSD", "806")
     await until(lambda: Decimal(state_of(hass, USD_PRICE)) == 806, "push after")
 
@@ -290,12 +290,17 @@ def test_the_safety_net_costs_at_most_a_request_a_minute() -> None:
     assert safety_net_interval(12) == timedelta(minutes=12)
 
 
-async def test_a_book_change_reaches_the_spread_by_push_alone(
-    hass: HomeAssistant, sandbox: Sandbox, streaming: MockConfigEntry
+async def test_a_book_change_reaches_the_book_by_push_alone(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    book_volumes_enabled: None,
+    streaming: MockConfigEntry,
 ) -> None:
-    """A new best bid, pushed as a depth change, narrows the spread at once."""
+    """A new bid, pushed as a depth change, is in the book at once, without a request."""
     coordinator = coordinator_of(streaming)
-    best_ask = coordinator.data.books["BTCUSD"].asks[0].price
+    # 2 tickers, 2 books, the account and the orders: a refresh every 6 minutes.
+    assert coordinator.update_interval == timedelta(minutes=6)
+    price = coordinator.data.books["BTCUSD"].asks[0].price - 1
     before = http_requests(sandbox)
     exchange = sandbox.exchange
     exchange.place_order(
@@ -303,7 +308,10 @@ async def test_a_book_change_reaches_the_spread_by_push_alone(
         "BTCUSD",
         "bid",
         units("0.01", "BTC"),
-        units(str(best_ask - 1), "USD"),
+        units(str(price), "USD"),
     )
-    await until(lambda: Decimal(state_of(hass, SPREAD)) == 1, "depth push")
+    await until(
+        lambda: coordinator.data.books["BTCUSD"].bids[0].price == price, "depth push"
+    )
+    assert coordinator.data.books["BTCUSD"].bids[0].volume == Decimal("0.01")
     assert http_requests(sandbox) == before
