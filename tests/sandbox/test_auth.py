@@ -1,17 +1,28 @@
-"""Rest-Key / Rest-Sign, nonce and tonce over loopback HTTP (reference §1)."""
+"""Rest-Key / Rest-Sign, nonce and tonce over loopback HTTP (reference §1).
+
+Only the tonce window's edges are tested on the check itself, at a known µs.
+"""
 
 import base64
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import pytest
 
+from mtgox_sandbox.auth import (
+    TONCE_WINDOW_US,
+    AuthError,
+    LoginError,
+    consume_nonce,
+    new_credentials,
+)
+from mtgox_sandbox.engine.models import Account
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.runner import Sandbox
 
-from .helpers import FORM, Caller, Reply, fresh_nonce, rest_sign
+from .helpers import FORM, Caller, Reply, fresh_nonce, memory_exchange, rest_sign
 
 IDENTIFICATION_REQUIRED = "Identification required to access private API"
 
@@ -259,6 +270,50 @@ async def test_tonce_window(caller: Caller) -> None:
             "2/money/info", body=f"tonce={now_us() + offset_s * 1_000_000}".encode()
         )
         assert_login_error(reply, "login_error_invalid_nonce")
+
+
+STALE = LoginError.INVALID_NONCE
+SERVER_NOW_US = 1_390_000_000_000_000
+"""The server's clock in the tonce tests that judge a request at a known µs."""
+
+
+@pytest.fixture
+def account() -> Iterator[Account]:
+    """Return a fresh account, to hand tonces to the check itself.
+
+    Over HTTP the server reads its own clock, so the edges of the window can only
+    be tested here, with the microsecond the request is judged at in hand.
+    """
+    with memory_exchange() as exchange:
+        yield exchange.add_account(*new_credentials(), ["get_info"])
+
+
+def refusal(account: Account, tonce: int, now_us: int) -> LoginError | None:
+    """Return why the server, at ``now_us``, refuses ``tonce``; None if it takes it."""
+    try:
+        consume_nonce(account, {"tonce": str(tonce)}, now_us)
+    except AuthError as error:
+        return error.token
+    return None
+
+
+def test_tonce_window_includes_its_edges(account: Account) -> None:
+    """Exactly 10 s either side of the server's clock is in; 1 µs further is out."""
+    for offset in (-TONCE_WINDOW_US, TONCE_WINDOW_US):
+        assert refusal(account, SERVER_NOW_US + offset, SERVER_NOW_US) is None
+    for offset in (-TONCE_WINDOW_US - 1, TONCE_WINDOW_US + 1):
+        assert refusal(account, SERVER_NOW_US + offset, SERVER_NOW_US) is STALE
+
+
+def test_a_tonce_at_the_window_edge_is_remembered(account: Account) -> None:
+    """Tonces are forgotten only once the window no longer takes them."""
+    oldest = SERVER_NOW_US - TONCE_WINDOW_US
+    assert refusal(account, oldest, SERVER_NOW_US) is None
+    assert refusal(account, SERVER_NOW_US, SERVER_NOW_US) is None
+    assert refusal(account, oldest, SERVER_NOW_US) is STALE
+    # One µs later the window refuses it by itself, so it is forgotten.
+    assert refusal(account, SERVER_NOW_US + 1, SERVER_NOW_US + 1) is None
+    assert account.recent_tonces == [SERVER_NOW_US, SERVER_NOW_US + 1]
 
 
 async def test_tonce_reuse_and_order(caller: Caller, sandbox: Sandbox) -> None:

@@ -12,11 +12,12 @@ import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
 )
 
-from custom_components.mtgox.api import MtGoxApiError, Side
+from custom_components.mtgox.api import MtGoxApiError, Order, Side
 from custom_components.mtgox.const import CONF_PAIRS
 from custom_components.mtgox.helpers import api_error_message
 from custom_components.mtgox.orders import MAX_PLACED_ORDERS
@@ -345,6 +346,7 @@ async def test_unchanged_states_are_not_rewritten(
 
 
 async def test_placed_orders_kept_for_cancelling_are_the_newest_few(
+    freezer: FrozenDateTimeFactory,
     init_integration: MockConfigEntry,
 ) -> None:
     """An entry that places order after order keeps only the newest few."""
@@ -357,4 +359,16 @@ async def test_placed_orders_kept_for_cancelling_are_the_newest_few(
     assert len(orders.placed) == MAX_PLACED_ORDERS
     assert "order-0" not in orders.placed
     newest = orders.placed[f"order-{MAX_PLACED_ORDERS}"]
-    assert (newest.pair, newest.side, newest.amount) == ("BTCUSD", Side.BID, 0.5)
+    # Kept as it was sent, to cancel it and describe it by.
+    assert newest == Order(
+        oid=f"order-{MAX_PLACED_ORDERS}",
+        pair="BTCUSD",
+        item="BTC",
+        currency="USD",
+        side=Side.BID,
+        amount=Decimal("0.5"),
+        effective_amount=Decimal("0.5"),
+        price=Decimal(100),
+        status="pending",
+        date=dt_util.utcnow(),
+    )

@@ -5,6 +5,7 @@ against it (or the engine cancels it), and the next refresh reports it.
 """
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -227,19 +228,26 @@ async def test_cancel(
     ]
 
 
+@pytest.mark.parametrize(
+    ("filled", "left"), [("0.40000000", "0.60000000"), ("0.60000000", "0.40000000")]
+)
 async def test_partial_fill_then_cancel(
     hass: HomeAssistant,
     sandbox: Sandbox,
     init_integration: MockConfigEntry,
     order_events: list[State],
+    filled: str,
+    left: str,
 ) -> None:
     """A partly filled order, then cancelled, is cancelled and says what filled.
 
     Its partial fill alone, seen at a refresh, fires nothing: it is still open.
+    Filled is judged against the amount first seen open, so an order cancelled
+    after filling more than it had left is still cancelled.
     """
     order_id = await place_bid(hass, init_integration, "1", "790")
     await hass.async_block_till_done()
-    house_sells(sandbox, "0.4", "790")
+    house_sells(sandbox, filled, "790")
     await refresh(hass, init_integration)
     assert order_events == []
 
@@ -252,8 +260,8 @@ async def test_partial_fill_then_cancel(
             "order_id": order_id,
             "pair": "BTCUSD",
             "side": "buy",
-            "amount": "0.60000000",
-            "filled_amount": "0.40000000",
+            "amount": left,
+            "filled_amount": filled,
             "price": "790.00000",
             "currency": "USD",
         }
@@ -279,6 +287,31 @@ async def test_two_orders_close_in_one_refresh(
         (state.attributes["order_id"], state.attributes["event_type"])
         for state in order_events
     ) == sorted([(filled, "filled"), (cancelled, "cancelled")])
+
+
+async def test_an_unreadable_result_holds_back_no_other_order(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    order_events: list[State],
+) -> None:
+    """The order whose result fails is asked again later; the others fire now."""
+    orders = {
+        await place_bid(hass, init_integration, "0.1", "600"),
+        await place_bid(hass, init_integration, "0.1", "601"),
+    }
+    await refresh(hass, init_integration)
+    for order_id in orders:
+        sandbox.exchange.cancel_order(sandbox.account, order_id)
+    # Whichever order is asked about first gets the error.
+    sandbox.faults.add(FaultKind.STATUS, path="1/generic/order/result", count=1)
+
+    await refresh(hass, init_integration)
+    assert len(order_events) == 1
+    await refresh(hass, init_integration)
+
+    assert {state.attributes["order_id"] for state in order_events} == orders
+    assert len(order_events) == len(orders)
 
 
 @pytest.mark.parametrize(
@@ -326,14 +359,20 @@ async def test_gives_up_on_an_order_whose_result_never_comes(
     sandbox: Sandbox,
     init_integration: MockConfigEntry,
     order_events: list[State],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """After a few refreshes without its result, an order is no longer asked about."""
-    await place_bid(hass, init_integration, "0.5", "790")
+    """After a few refreshes without its result, an order is no longer asked about.
+
+    Each failure is logged at debug level, and giving up as a warning, each
+    with the order's id and the error.
+    """
+    order_id = await place_bid(hass, init_integration, "0.5", "790")
     await hass.async_block_till_done()
     house_sells(sandbox, "0.5", "790")
     sandbox.faults.add(FaultKind.STATUS, path="1/generic/order/result")
     coordinator = coordinator_of(init_integration)
     results_before = sandbox.counters[RESULT_REQUESTS]
+    caplog.clear()
 
     for _ in range(MAX_ORDER_RESULT_ATTEMPTS + 2):
         await coordinator.async_refresh()
@@ -343,6 +382,23 @@ async def test_gives_up_on_an_order_whose_result_never_comes(
         results_before + MAX_ORDER_RESULT_ATTEMPTS
     )
     assert order_events == []
+    logged = [
+        (record.levelno, record.getMessage())
+        for record in caplog.records
+        if record.name == "custom_components.mtgox" and order_id in record.getMessage()
+    ]
+    error = "Internal server error [unknown_error]"  # the sandbox's HTTP 500
+    tried_again = f"Could not read the result of order {order_id} yet: {error}"
+    assert logged == [(logging.DEBUG, tried_again)] * (
+        MAX_ORDER_RESULT_ATTEMPTS - 1
+    ) + [
+        (
+            logging.WARNING,
+            f"Order {order_id} left the book, but its result could not be read in "
+            f"{MAX_ORDER_RESULT_ATTEMPTS} refreshes ({error}); no filled or "
+            "cancelled event is sent for it",
+        )
+    ]
 
 
 async def test_event_after_a_failed_refresh_is_a_change_from_available(
