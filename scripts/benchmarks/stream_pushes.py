@@ -1,6 +1,6 @@
 """Streaming: trade to sensor, CPU per push, requests while healthy, a flood of pushes.
 
-One entry of 5 pairs (4 traded + BTCAUD), book sensors disabled, streaming on;
+One entry of 5 pairs (4 traded + BTCAUD), no book sensor enabled, streaming on;
 the trades come from :mod:`benchmarks.stream_load`, another process pinned to
 the last core while this one (Home Assistant's loop) is pinned to the first.
 The baselines, measured in the same run: the same trades as seen by that
@@ -341,7 +341,7 @@ def describe(options: Any, pinned: bool) -> str:
         else "unpinned (one core, or no `taskset`)"
     )
     return (
-        f"Streaming: one entry of {', '.join(PAIRS)}, book sensors disabled, "
+        f"Streaming: one entry of {', '.join(PAIRS)}, no book sensor enabled, "
         "streaming on, after its stream said connected and the refresh that "
         "follows connecting (after the setup's 10 s cooldown). The load is "
         f"`python -m benchmarks.stream_load` in its own process, {where}, as a "
