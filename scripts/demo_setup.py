@@ -301,6 +301,7 @@ def main() -> int:
                     "pairs": args.pairs.split(","),
                     "valuation_currency": args.valuation_currency,
                     "update_interval": args.update_interval,
+                    "streaming": True,
                     "max_order_amount": 1,
                 },
             )

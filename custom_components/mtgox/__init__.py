@@ -17,7 +17,9 @@ from .const import (
     CONF_API_SECRET,
     CONF_API_VERSION,
     CONF_HISTORY_DAYS,
+    CONF_STREAMING,
     DEFAULT_HISTORY_DAYS,
+    DEFAULT_STREAMING,
     DOMAIN,
     RIGHT_WITHDRAW,
 )
@@ -30,6 +32,7 @@ from .devices import served_device_identifiers
 from .nonce import NonceStore
 from .server_page import async_server_page
 from .services import async_setup_services
+from .stream import EntryStream
 
 if TYPE_CHECKING:
     from homeassistant.helpers.typing import ConfigType
@@ -71,8 +74,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: MtGoxConfigEntry) -> boo
 
     _async_check_rights(hass, entry, coordinator.data.account.rights)
     _async_remove_untracked_pair_devices(hass, entry)
+    if entry.options.get(CONF_STREAMING, DEFAULT_STREAMING):
+        entry.runtime_data.stream = EntryStream(hass, entry, entry.data[CONF_URL])
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     _async_start_backfill(hass, entry)
+    if entry.runtime_data.stream is not None:
+        entry.runtime_data.stream.start()
     return True
 
 

@@ -17,6 +17,7 @@ CONF_UPDATE_INTERVAL: Final = "update_interval"
 CONF_VALUATION_CURRENCY: Final = "valuation_currency"
 CONF_MAX_ORDER_AMOUNT: Final = "max_order_amount"
 CONF_HISTORY_DAYS: Final = "history_days"
+CONF_STREAMING: Final = "streaming"
 
 DEFAULT_URL: Final = "https://mtgox.com/api/"
 DEFAULT_API_VERSION: Final = 1
@@ -53,6 +54,11 @@ DEFAULT_VALUATION_CURRENCY: Final = "USD"
 # Mt.Gox cached every method for 10 s and blocked clients polling faster.
 DEFAULT_UPDATE_INTERVAL: Final = 30
 MIN_UPDATE_INTERVAL: Final = 10
+DEFAULT_STREAMING: Final = True
+# While the stream pushes, a full refresh only catches what pushes cannot say:
+# every 5 minutes, or less often so that it costs at most one request a minute.
+STREAMING_UPDATE_INTERVAL: Final = timedelta(minutes=5)
+STREAMING_REQUEST_SPACING: Final = timedelta(minutes=1)
 MIN_ORDER_AMOUNT: Final = Decimal("0.01")
 DEFAULT_MAX_ORDER_AMOUNT: Final = Decimal(1)
 DEFAULT_HISTORY_DAYS: Final = 7

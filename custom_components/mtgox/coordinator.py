@@ -10,7 +10,7 @@ from math import inf
 from typing import TYPE_CHECKING, NamedTuple, NoReturn, override
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import CALLBACK_TYPE, HassJob
+from homeassistant.core import CALLBACK_TYPE, HassJob, callback
 from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from .backfill import Backfill
     from .nonce import NonceStore
     from .orders import OrderUpdate
+    from .stream import EntryStream
 
 type MtGoxConfigEntry = ConfigEntry[MtGoxRuntimeData]
 
@@ -86,6 +87,7 @@ class MtGoxRuntimeData:
     server_page: str | None = None  # the devices' "Visit" link (server_page.py)
     traded_pairs: tuple[str, ...] | None = None  # None: not asked; (): unreadable
     backfill: Backfill | None = None  # the statistics import, while it runs
+    stream: EntryStream | None = None  # None: streaming is off in the options
 
 
 class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
@@ -111,6 +113,8 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
             MIN_UPDATE_INTERVAL,
             int(options.get(CONF_UPDATE_INTERVAL, DEFAULT_UPDATE_INTERVAL)),
         )
+        self.polling_interval = timedelta(seconds=interval)
+        """The interval of the options; a healthy stream lengthens it."""
         self._failed_pairs: set[str] = set()
         self._unvalued_currencies: list[str] = []
         self._blocked_until = dt_util.utcnow()
@@ -134,7 +138,7 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
             LOGGER,
             config_entry=entry,
             name=DOMAIN,
-            update_interval=timedelta(seconds=interval),
+            update_interval=self.polling_interval,
             # Requested refreshes (actions, update_entity) coalesce; the
             # floor against every fetch is kept by async_request_refresh.
             request_refresh_debouncer=Debouncer(
@@ -177,6 +181,19 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
         """Cancel a deferred refresh with the rest."""
         self._cancel_deferred_refresh()
         await super().async_shutdown()
+
+    @callback
+    def async_apply_push(
+        self, data: MtGoxData, order_updates: tuple[OrderUpdate, ...] = ()
+    ) -> None:
+        """Show what a push changed at once, leaving the refresh schedule as it is.
+
+        Unlike async_set_updated_data, the safety net's next full refresh
+        keeps its time however often pushes arrive.
+        """
+        self.order_updates = order_updates
+        self.data = data
+        self.async_update_listeners()
 
     @override
     async def _async_update_data(self) -> MtGoxData:

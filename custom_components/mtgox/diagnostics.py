@@ -28,11 +28,13 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return the entry and what the last refresh read, without secrets."""
     coordinator = entry.runtime_data.coordinator
+    stream = entry.runtime_data.stream
     return async_redact_data(
         {
             "entry": entry.as_dict(),
             "last_update_success": coordinator.last_update_success,
             "data": _plain(coordinator.data),
+            "stream": None if stream is None else stream.diagnostics(),
         },
         TO_REDACT,
     )

@@ -1,4 +1,4 @@
-"""Options flow of the Mt.Gox integration: pairs, valuation, polling, order limit.
+"""Options flow of the Mt.Gox integration: pairs, valuation, polling, streaming, limit.
 
 The pairs offered are the ones the server trades, asked once when the options
 open; when that list cannot be read the form says so and offers the pairs
@@ -18,6 +18,7 @@ from homeassistant.config_entries import (
     OptionsFlow,
 )
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -34,11 +35,13 @@ from .const import (
     CONF_HISTORY_DAYS,
     CONF_MAX_ORDER_AMOUNT,
     CONF_PAIRS,
+    CONF_STREAMING,
     CONF_UPDATE_INTERVAL,
     CONF_VALUATION_CURRENCY,
     DEFAULT_HISTORY_DAYS,
     DEFAULT_MAX_ORDER_AMOUNT,
     DEFAULT_PAIRS,
+    DEFAULT_STREAMING,
     DEFAULT_UPDATE_INTERVAL,
     DEFAULT_VALUATION_CURRENCY,
     LOGGER,
@@ -60,6 +63,7 @@ DEFAULT_OPTIONS: Mapping[str, Any] = {
     CONF_PAIRS: DEFAULT_PAIRS,
     CONF_VALUATION_CURRENCY: DEFAULT_VALUATION_CURRENCY,
     CONF_UPDATE_INTERVAL: DEFAULT_UPDATE_INTERVAL,
+    CONF_STREAMING: DEFAULT_STREAMING,
     # JSON has no decimal type; a string keeps the amount exact.
     CONF_MAX_ORDER_AMOUNT: str(DEFAULT_MAX_ORDER_AMOUNT),
     CONF_HISTORY_DAYS: DEFAULT_HISTORY_DAYS,
@@ -98,6 +102,7 @@ def options_schema(pairs: Iterable[str]) -> vol.Schema:
                     mode=NumberSelectorMode.BOX,
                 )
             ),
+            vol.Required(CONF_STREAMING): BooleanSelector(),
             vol.Required(CONF_MAX_ORDER_AMOUNT): NumberSelector(
                 NumberSelectorConfig(
                     min=float(MIN_ORDER_AMOUNT),

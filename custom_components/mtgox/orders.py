@@ -1,13 +1,18 @@
-"""Order tracking: which open orders left the book between refreshes, and how.
+"""Order tracking: which open orders left the book, and how.
 
 The account's open orders are polled with everything else; an order gone
 from the list is asked about once with ``order/result``, which tells a fill
 from a cancellation, and tried again at the next refreshes when that fails.
+While the stream is up, its private channel says the same at once
+(:meth:`OrderTracker.pushed`, :meth:`OrderTracker.pushed_gone`). Whichever
+tells first reports an order; the other then ignores it, so that no order is
+reported twice, across a reconnect or a refresh racing a push.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final, NamedTuple
 
@@ -26,6 +31,11 @@ ORDER_CANCELLED: Final = "cancelled"
 MAX_ORDER_RESULT_ATTEMPTS: Final = 5
 # Orders placed by the entry whose pair and side cancel_order remembers.
 MAX_PLACED_ORDERS: Final = 100
+# Orders reported filled or cancelled that the tracker still recognises.
+MAX_REPORTED_ORDERS: Final = 1000
+# The exchange's order list may be this old (its cache): an order the stream
+# placed more recently is not taken as gone for missing from it.
+ORDER_LIST_AGE: Final = timedelta(seconds=10)
 
 
 class OrderUpdate(NamedTuple):
@@ -49,11 +59,14 @@ class _TrackedOrder:
     ``first_amount`` is the amount open when first seen: an order whose fills
     reach it was filled rather than cancelled. ``attempts`` counts the
     refreshes that could not read the fills of an order gone from the book.
+    ``unlisted_since`` is when the stream first told of an order that no
+    order list has shown yet.
     """
 
     order: Order
     first_amount: Decimal
     attempts: int = 0
+    unlisted_since: datetime | None = None
 
 
 class OrderTracker:
@@ -64,6 +77,7 @@ class OrderTracker:
         self._client = client
         self._open: dict[str, _TrackedOrder] = {}
         self._closed: dict[str, _TrackedOrder] = {}
+        self._reported: dict[str, None] = {}  # insertion-ordered set, oldest first
         self.placed: dict[str, Order] = {}
         """The orders this entry placed, as placed, by order id.
 
@@ -89,11 +103,21 @@ class OrderTracker:
         closed while Home Assistant was not running, or opened and closed
         between two refreshes, are never seen and never reported.
         """
-        current = {order.oid: order for order in orders}
+        current = {
+            order.oid: order for order in orders if order.oid not in self._reported
+        }
+        listed_since = utcnow() - ORDER_LIST_AGE
+        pushed_since = {
+            oid: tracked
+            for oid, tracked in self._open.items()
+            if oid not in current
+            and tracked.unlisted_since
+            and tracked.unlisted_since > listed_since
+        }
         for oid, tracked in self._open.items():
-            if oid not in current:
+            if oid not in current and oid not in pushed_since:
                 self._closed[oid] = tracked
-        self._open = {
+        self._open = pushed_since | {
             oid: _TrackedOrder(
                 order,
                 first_amount=(
@@ -114,8 +138,46 @@ class OrderTracker:
                 self._result_failed(oid, tracked, err)
                 continue
             del self._closed[oid]
+            self._remember_reported(oid)
             updates.append(_order_update(tracked, result))
         return tuple(updates)
+
+    def pushed(self, order: Order) -> bool:
+        """Follow an order the stream says was placed or changed; False if reported."""
+        if order.oid in self._reported:
+            return False
+        tracked = self._open.get(order.oid)
+        self._open[order.oid] = (
+            _TrackedOrder(order, order.amount, unlisted_since=utcnow())
+            if tracked is None
+            else _TrackedOrder(
+                order, tracked.first_amount, unlisted_since=tracked.unlisted_since
+            )
+        )
+        return True
+
+    def pushed_gone(self, oid: str, *, completed: bool) -> OrderUpdate | None:
+        """Report an order the stream says left the book, unless already reported.
+
+        ``completed``: it traded all that was open when first seen. The fills
+        come from what the tracker saw, so no request is spent on them.
+        """
+        tracked = self._open.pop(oid, None) or self._closed.pop(oid, None)
+        if tracked is None or oid in self._reported:
+            return None
+        self._remember_reported(oid)
+        order = tracked.order
+        return OrderUpdate(
+            event_type=ORDER_FILLED if completed else ORDER_CANCELLED,
+            order=order,
+            amount=order.amount,
+            filled_amount=tracked.first_amount - (0 if completed else order.amount),
+        )
+
+    def _remember_reported(self, oid: str) -> None:
+        self._reported[oid] = None
+        while len(self._reported) > MAX_REPORTED_ORDERS:
+            del self._reported[next(iter(self._reported))]
 
     def _result_failed(self, oid: str, tracked: _TrackedOrder, err: MtGoxError) -> None:
         """Try a closed order again at the next refresh, a few times only."""

@@ -18,6 +18,7 @@ from homeassistant.core import HomeAssistant, callback
 from .book import BOOK_SENSORS, MtGoxBookSensorEntityDescription
 from .const import BITCOIN
 from .entity import MtGoxAccountEntity, MtGoxPairEntity
+from .stream import StreamState
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -186,6 +187,14 @@ ENGINE_LAG_SENSOR: Final = SensorEntityDescription(
     suggested_display_precision=1,
 )
 
+STREAM_SENSOR: Final = SensorEntityDescription(
+    key="stream",
+    translation_key="stream",
+    device_class=SensorDeviceClass.ENUM,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    options=[state.value for state in StreamState],
+)
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -211,6 +220,7 @@ async def async_setup_entry(
                 for pair in coordinator.pairs
                 for description in BOOK_SENSORS
             ),
+            MtGoxStreamSensor(coordinator, STREAM_SENSOR),
         ]
     )
 
@@ -354,17 +364,24 @@ class MtGoxAccountSensor(MtGoxAccountEntity, SensorEntity):
         return _state(self.entity_description.value_fn(self.coordinator))
 
 
-class MtGoxEngineLagSensor(MtGoxAccountEntity, SensorEntity):
-    """How long the exchange's trading engine takes to reach a new order."""
+class MtGoxDiagnosticSensor(MtGoxAccountEntity, SensorEntity):
+    """A sensor of the account device described by a plain description."""
 
     def __init__(
         self,
         coordinator: MtGoxDataUpdateCoordinator,
         description: SensorEntityDescription,
     ) -> None:
-        """Initialize the sensor; the lag is read only once it is added."""
+        """Initialize the sensor of ``description``."""
         super().__init__(coordinator, description.key)
         self.entity_description = description
+
+
+class MtGoxEngineLagSensor(MtGoxDiagnosticSensor):
+    """How long the exchange's trading engine takes to reach a new order.
+
+    The lag is read only once the sensor is added.
+    """
 
     async def async_added_to_hass(self) -> None:
         """Have the coordinator read the lag from its next refresh on."""
@@ -385,3 +402,13 @@ class MtGoxEngineLagSensor(MtGoxAccountEntity, SensorEntity):
     def native_value(self) -> str | int | None:
         """Return the lag in seconds, exactly."""
         return _state(self.coordinator.data.lag)
+
+
+class MtGoxStreamSensor(MtGoxDiagnosticSensor):
+    """What the entry's streaming connection is doing."""
+
+    @property
+    def native_value(self) -> str:
+        """Return the stream's state; disabled when the options turned it off."""
+        stream = self.coordinator.config_entry.runtime_data.stream
+        return StreamState.DISABLED if stream is None else stream.state

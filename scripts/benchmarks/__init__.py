@@ -21,6 +21,12 @@ own process, an admin session); the others run on their own afterwards.
   and 10 wallets: ``thread_time`` of the thread running Home Assistant's loop
   around the coordinator's refresh.  The sandbox runs in another process, so
   what is measured is Home Assistant and the integration alone.
+* **Streaming** (:mod:`benchmarks.stream_pushes`, about 90 s more): a trade
+  at the sandbox to the price sensor (p50, p99) beside the same trades' plain
+  websocket delivery; loop CPU per ticker push applied beside per polled
+  refresh; HTTP requests a minute while the stream is healthy beside polling's;
+  100 ticker pushes a second for a minute.  The trades come from
+  :mod:`benchmarks.stream_load`, a process of its own on the other core.
 * **Import time** (:mod:`benchmarks.import_time`) of ``custom_components.mtgox``
   next to core's ``homeassistant.components.kraken`` (with krakenex,
   pykrakenapi and pandas), each in fresh interpreters with ``-X importtime``,
@@ -45,4 +51,5 @@ fixture teardown checks to work around, and the loop whose CPU time is
 measured is plainly the process's main thread.
 
     scripts/bench [--refreshes 50] [--setups 7] [--import-runs 3]
+                  [--stream-trades 200] [--flood-seconds 60]
 """

@@ -60,7 +60,7 @@ EXTRA_WALLETS: Final = ("AUD", "CAD", "CHF", "CNY", "SEK")
 """Added to the sandbox account's five (BTC, USD, EUR, JPY, GBP): ten wallets."""
 
 TMPFS: Final = "/dev/shm"  # noqa: S108 (tmpfs on purpose: cheap fsync of the state)
-TIMEOUT: Final = 300.0
+TIMEOUT: Final = 600.0
 """Seconds; the whole Home Assistant part is cancelled after this."""
 WARM_UPS: Final = 3
 IMPORT_TIMEOUT: Final = 1200.0
@@ -75,6 +75,9 @@ class RemoteSandbox:
     key: str
     secret: str
     command: list[str]
+    load_key: str
+    load_secret: str
+    """A second account's, for load processes: none of its pushes reach the entry."""
 
     @property
     def admin(self) -> str:
@@ -107,16 +110,21 @@ class Bench:
 
     @contextlib.asynccontextmanager
     async def loaded_entry(
-        self, pairs: Sequence[str], *, books: bool = False
+        self,
+        pairs: Sequence[str],
+        *,
+        books: bool = False,
+        streaming: bool = True,
     ) -> AsyncIterator[tuple[MockConfigEntry, float]]:
         """Set an entry up (yielding it and the seconds it took); remove it after.
 
         ``books`` True registers every book sensor enabled before the setup, as
         a user who enabled them has them, so each refresh reads every pair's
-        order book (within the unsigned requests' budget).
+        order book (within the unsigned requests' budget); ``streaming`` is the
+        entry's option.
         """
         hass = self.hass
-        entry = make_entry(self.sandbox, pairs)
+        entry = make_entry(self.sandbox, pairs, streaming=streaming)
         entry.add_to_hass(hass)
         if books:
             await self.enable_books(entry, pairs)
@@ -177,11 +185,16 @@ class Bench:
 HomeAssistantSection = Callable[[Bench, Report], Awaitable[None]]
 
 
-def write_state(path: Path) -> tuple[str, str]:
-    """Save an exchange whose one user account has ten funded wallets."""
+def write_state(path: Path) -> tuple[str, str, str, str]:
+    """Save an exchange whose user account has ten funded wallets, and a load account.
+
+    Returns the user's key and secret, then the load account's.
+    """
     exchange = Exchange(seed=1)
     key, secret = new_credentials()
     exchange.add_account(key, secret, ["get_info", "trade"])
+    load_key, load_secret = new_credentials()
+    exchange.add_account(load_key, load_secret, ["get_info", "trade"])
     state = exchange.to_state()
     exchange.store.close()
     [account] = [item for item in state["accounts"] if item["key"] == key]
@@ -199,14 +212,14 @@ def write_state(path: Path) -> tuple[str, str]:
         }
     # A JSON state of the sandbox before its database: imported at its start.
     path.write_text(json.dumps(state), encoding="utf-8")
-    return key, secret
+    return key, secret, load_key, load_secret
 
 
 @contextlib.asynccontextmanager
 async def sandbox_process(workdir: Path) -> AsyncIterator[RemoteSandbox]:
     """Run ``python -m mtgox_sandbox`` on a free loopback port until exit."""
     state = workdir / "state.json"
-    key, secret = write_state(state)
+    key, secret, load_key, load_secret = write_state(state)
     command = [
         sys.executable,
         "-m",
@@ -226,15 +239,19 @@ async def sandbox_process(workdir: Path) -> AsyncIterator[RemoteSandbox]:
         "--account",
         f"{key}:{secret}:get_info,trade",
     ]
-    async with sandbox_command(command, key, secret) as sandbox:
+    async with sandbox_command(command, key, secret, load_key, load_secret) as sandbox:
         yield sandbox
 
 
 @contextlib.asynccontextmanager
 async def sandbox_command(
-    command: list[str], key: str, secret: str
+    command: list[str],
+    key: str,
+    secret: str,
+    load_key: str = "",
+    load_secret: str = "",
 ) -> AsyncIterator[RemoteSandbox]:
-    """Run a sandbox command line (serving ``key``) until exit."""
+    """Run a sandbox command line (serving ``key``, and ``load_key`` if any) until exit."""
     process = await asyncio.create_subprocess_exec(
         *command,
         cwd=REPOSITORY,
@@ -246,14 +263,17 @@ async def sandbox_command(
             line = (await process.stdout.readline()).decode() if process.stdout else ""
         if not line.startswith("url: "):
             raise RuntimeError(f"the sandbox did not start: {line!r}")
-        yield RemoteSandbox(line.removeprefix("url: ").strip(), key, secret, command)
+        url = line.removeprefix("url: ").strip()
+        yield RemoteSandbox(url, key, secret, command, load_key, load_secret)
     finally:
         if process.returncode is None:
             process.terminate()
         await process.wait()
 
 
-def make_entry(sandbox: RemoteSandbox, pairs: Sequence[str]) -> MockConfigEntry:
+def make_entry(
+    sandbox: RemoteSandbox, pairs: Sequence[str], *, streaming: bool = True
+) -> MockConfigEntry:
     """Return a config entry of the sandbox account tracking ``pairs``."""
     return MockConfigEntry(
         domain="mtgox",
@@ -268,6 +288,7 @@ def make_entry(sandbox: RemoteSandbox, pairs: Sequence[str]) -> MockConfigEntry:
             "pairs": list(pairs),
             "valuation_currency": "USD",
             "update_interval": 30,
+            "streaming": streaming,
         },
     )
 
@@ -290,9 +311,10 @@ def check_names() -> None:
         const.CONF_PAIRS,
         const.CONF_VALUATION_CURRENCY,
         const.CONF_UPDATE_INTERVAL,
+        const.CONF_STREAMING,
     )
     names = ("api_secret", "api_version", "pairs", "valuation_currency")
-    ours = ("mtgox", QUOTE_CURRENCIES, *names, "update_interval")
+    ours = ("mtgox", QUOTE_CURRENCIES, *names, "update_interval", "streaming")
     books = (book.PUBLIC_REQUESTS_PER_REFRESH, *(d.key for d in book.BOOK_SENSORS))
     if theirs != ours or books != (PUBLIC_BUDGET, *BOOK_SENSOR_KEYS):
         raise RuntimeError(f"scripts/bench is out of date: {theirs}, {books} != {ours}")

@@ -23,11 +23,13 @@ from .report import Report, print_report
 from .request_counts import requests_per_refresh
 from .sandbox_throughput import bench_sandbox
 from .setup_time import setup_time
+from .stream_pushes import stream_pushes
 
 IN_HOME_ASSISTANT: Final[Sequence[HomeAssistantSection]] = (
     setup_time,
     requests_per_refresh,
     cpu_per_refresh,
+    stream_pushes,
     backfill,  # last: it sets the recorder up, which stays on
 )
 ON_THEIR_OWN: Final[Sequence[Callable[[Report, argparse.Namespace], None]]] = (
@@ -49,10 +51,14 @@ def parse_options(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="also import the demo's 7 days of history (about 7 minutes)",
     )
+    parser.add_argument("--stream-trades", type=int, default=200, help="trade delays")
+    parser.add_argument("--flood-seconds", type=int, default=60, help="100 pushes/s")
     options = parser.parse_args(argv)
     options.refreshes = min(max(options.refreshes, 1), 500)
     options.setups = min(max(options.setups, 1), 30)
     options.import_runs = min(max(options.import_runs, 1), 9)
+    options.stream_trades = min(max(options.stream_trades, 10), 1000)
+    options.flood_seconds = min(max(options.flood_seconds, 1), 300)
     return options
 
 

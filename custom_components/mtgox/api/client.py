@@ -45,6 +45,7 @@ from .parsing import (
     parse_ticker,
     parse_traded_pairs,
 )
+from .pushes import parse_idkey
 from .reading import (
     ACCEPT_ENCODING,
     MAX_REPLY_BYTES,
@@ -55,7 +56,7 @@ from .reading import (
 )
 from .signing import decode_secret, encode_form, rest_sign, signed_message
 from .trades import PublicTrade, parse_trades
-from .v0 import new_order_oid
+from .v0 import V0_ORDER_TYPES, new_order_oid
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -64,7 +65,6 @@ _LOGGER = logging.getLogger(__name__)
 
 USER_AGENT = f"mtgox-home-assistant/0.1 aiohttp/{aiohttp.__version__}"
 _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
-_V0_TYPES = {Side.ASK: "1", Side.BID: "2"}
 
 type FormParams = Sequence[tuple[str, str]]
 
@@ -154,6 +154,11 @@ class MtGoxClient:
         }[self._version]
         return await self._post(self._version, path, parse_account_info)
 
+    async def idkey(self) -> str:
+        """Return an id key for the account's private stream channel (24 h valid)."""
+        version, path = engine_path(self._version, "generic", "idkey")
+        return await self._post(version, path, parse_idkey)
+
     async def open_orders(self) -> list[Order]:
         """Return the account's open orders on every pair."""
         path = {
@@ -196,11 +201,7 @@ class MtGoxClient:
                 if price is not None:
                     params.append(("price", format(price, "f")))
             case ApiVersion.V1 | ApiVersion.V2:
-                path = (
-                    f"{pair}/order/add"
-                    if self._version is ApiVersion.V1
-                    else f"{pair}/money/order/add"
-                )
+                _, path = engine_path(self._version, pair, "order/add")
                 params = [("type", side.value), ("amount_int", str(amount_int))]
                 if price_int is not None:
                     params.append(("price_int", str(price_int)))
@@ -250,7 +251,7 @@ class MtGoxClient:
             case ApiVersion.V0:
                 path = "cancelOrder.php"
                 if side is not None:
-                    params.append(("type", _V0_TYPES[Side(side)]))
+                    params.append(("type", V0_ORDER_TYPES[Side(side)]))
             case ApiVersion.V1:
                 path = f"{pair}/order/cancel"
             case ApiVersion.V2:
@@ -285,7 +286,6 @@ class MtGoxClient:
 
     async def depth(self, pair: str) -> OrderBook:
         """Return the pair's book within 10 % of the last price (``depth/fetch``)."""
-        split_pair(pair)
         version, path = engine_path(self._version, pair, "depth/fetch")
         return await self._request("GET", version, path, partial(parse_depth, pair))
 

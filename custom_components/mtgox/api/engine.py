@@ -28,11 +28,14 @@ def ticker_path(version: ApiVersion, pair: str) -> tuple[str, dict[str, str] | N
 def engine_path(
     version: ApiVersion, prefix: str, method: str
 ) -> tuple[ApiVersion, str]:
-    """Return the version and path of a public ``order/``, ``depth/`` or trades call.
+    """Return the version and path of a pair's or ``generic`` call in v1/v2 grammar.
 
     ``prefix`` is a pair or ``generic``. v0 had no lag or quote call, and its
     ``getDepth.php`` sends only floats, so a v0 client asks v1 of the same server.
+    A pair is checked first (ValueError when it is not one such as "BTCUSD").
     """
+    if prefix != "generic":
+        split_pair(prefix)
     if version is ApiVersion.V2:
         money = "money" if prefix == "generic" else f"{prefix}/money"
         return ApiVersion.V2, f"{money}/{method}"

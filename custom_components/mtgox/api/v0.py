@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from decimal import Decimal
 
 _V0_SIDES = {1: Side.ASK, 2: Side.BID}
+V0_ORDER_TYPES = {side: str(number) for number, side in _V0_SIDES.items()}
+"""The ``type`` v0 sends for a side: 1 ask, 2 bid."""
 _V0_STATUSES = {1: "open", 2: "invalid"}
 """The documented v0 statuses in v1 words; others (0 occurs) keep their number."""
 

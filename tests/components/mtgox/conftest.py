@@ -23,6 +23,7 @@ from custom_components.mtgox.const import (
     CONF_API_VERSION,
     CONF_MAX_ORDER_AMOUNT,
     CONF_PAIRS,
+    CONF_STREAMING,
     CONF_UPDATE_INTERVAL,
     CONF_VALUATION_CURRENCY,
     DOMAIN,
@@ -82,7 +83,11 @@ def mock_setup_entry() -> Generator[AsyncMock]:
 
 @pytest.fixture
 def mock_config_entry(sandbox: Sandbox) -> MockConfigEntry:
-    """Return a config entry of the sandbox's funded account, tracking two pairs."""
+    """Return a config entry of the sandbox's funded account, tracking two pairs.
+
+    Streaming is off: these tests count the polls' requests; test_stream.py
+    turns it on.
+    """
     account = sandbox.account
     return MockConfigEntry(
         domain=DOMAIN,
@@ -99,6 +104,7 @@ def mock_config_entry(sandbox: Sandbox) -> MockConfigEntry:
             CONF_VALUATION_CURRENCY: "USD",
             CONF_UPDATE_INTERVAL: 30,
             CONF_MAX_ORDER_AMOUNT: "1",
+            CONF_STREAMING: False,
         },
     )
 

@@ -25,6 +25,7 @@ from custom_components.mtgox.const import (
     CONF_HISTORY_DAYS,
     CONF_MAX_ORDER_AMOUNT,
     CONF_PAIRS,
+    CONF_STREAMING,
     CONF_UPDATE_INTERVAL,
     CONF_VALUATION_CURRENCY,
     DEFAULT_URL,
@@ -100,6 +101,7 @@ async def test_user_flow(
         CONF_PAIRS: ["BTCUSD"],
         CONF_VALUATION_CURRENCY: "USD",
         CONF_UPDATE_INTERVAL: 30,
+        CONF_STREAMING: True,
         CONF_MAX_ORDER_AMOUNT: "1",
         CONF_HISTORY_DAYS: 7,
     }

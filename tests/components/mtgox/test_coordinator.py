@@ -58,10 +58,10 @@ async def test_requests_per_refresh(
     if every_entity_enabled:
         request.getfixturevalue("entity_registry_enabled_by_default")
     await setup_entry(hass, mock_config_entry)
-    # 2 pairs x 11 (5 of them disabled by default), 5 account (the lag
-    # disabled by default) and 5 wallets x 3.
+    # 2 pairs x 11 (5 of them disabled by default), 6 account (the lag
+    # disabled by default; the stream's state) and 5 wallets x 3.
     sensors = hass.states.async_entity_ids("sensor")
-    assert len(sensors) == (42 if every_entity_enabled else 31)
+    assert len(sensors) == (43 if every_entity_enabled else 32)
     assert sandbox.counters == REFRESH_REQUESTS
 
     sandbox.counters.clear()

@@ -19,6 +19,7 @@ from custom_components.mtgox.const import (
     CONF_HISTORY_DAYS,
     CONF_MAX_ORDER_AMOUNT,
     CONF_PAIRS,
+    CONF_STREAMING,
     CONF_UPDATE_INTERVAL,
     CONF_VALUATION_CURRENCY,
     MTGOX_PAIRS,
@@ -69,6 +70,7 @@ async def test_options(
         CONF_PAIRS: ["BTCEUR", "BTCJPY"],
         CONF_VALUATION_CURRENCY: "EUR",
         CONF_UPDATE_INTERVAL: 60.0,
+        CONF_STREAMING: False,
         CONF_MAX_ORDER_AMOUNT: 0.1,
         CONF_HISTORY_DAYS: 3.0,
     }
@@ -105,6 +107,7 @@ async def test_options(
         CONF_PAIRS: ["BTCEUR", "BTCJPY"],
         CONF_VALUATION_CURRENCY: "EUR",
         CONF_UPDATE_INTERVAL: 60,
+        CONF_STREAMING: False,
         CONF_MAX_ORDER_AMOUNT: "0.1",
         CONF_HISTORY_DAYS: 3,
     }

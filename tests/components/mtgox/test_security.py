@@ -169,6 +169,7 @@ def test_no_setting_turns_tls_verification_off() -> None:
         "pairs",
         "valuation_currency",
         "update_interval",
+        "streaming",
         "max_order_amount",
         "history_days",
     }
@@ -188,7 +189,13 @@ def test_no_setting_turns_tls_verification_off() -> None:
                     "async_create_clientsession",
                     "SSLContext",
                     "CERT_NONE",
-                } or (path.name == "client.py" and name == "ClientSession"), (
+                } or (
+                    # The client's HTTP and stream connections type their
+                    # injected session.
+                    path.name in {"client.py", "stream.py"}
+                    and path.parent.name == "api"
+                    and name == "ClientSession"
+                ), (
                     path,
                     name,
                 )
@@ -284,8 +291,9 @@ def test_nothing_can_withdraw() -> None:
     ]
     assert [text for text in texts if WITHDRAWAL_CALLS.search(text)] == []
 
-    # What the client can do, all of it: read (the engine's lag, quotes, order
-    # books and past trades too), and place or cancel orders.
+    # What the client can do, all of it: read (the engine's lag, quotes, past
+    # trades and order books too, an id key for the stream's private channel),
+    # and place or cancel orders.
     calls = {
         name
         for name, member in inspect.getmembers(MtGoxClient)
@@ -297,6 +305,7 @@ def test_nothing_can_withdraw() -> None:
         "traded_pairs",
         "account_info",
         "open_orders",
+        "idkey",
         "add_order",
         "cancel_order",
         "order_result",

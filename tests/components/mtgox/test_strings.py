@@ -18,6 +18,7 @@ from custom_components.mtgox.const import DOMAIN
 from custom_components.mtgox.sensor import (
     ACCOUNT_SENSORS,
     ENGINE_LAG_SENSOR,
+    STREAM_SENSOR,
     TICKER_SENSORS,
     WALLET_SENSORS,
 )
@@ -48,6 +49,7 @@ def test_every_sensor_has_a_name_and_an_icon() -> None:
             *ACCOUNT_SENSORS,
             ENGINE_LAG_SENSOR,
             *BOOK_SENSORS,
+            STREAM_SENSOR,
         )
     }
     assert keys == set(load("strings.json")["entity"]["sensor"])
