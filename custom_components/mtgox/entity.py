@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .coordinator import MtGoxDataUpdateCoordinator
 from .devices import account_device_identifier, pair_device_identifier
+
+
+def exact_state(value: Decimal | int | None) -> str | int | None:
+    """Render an amount exactly, in positional notation (never ``0E-8``)."""
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return value
 
 
 class MtGoxEntity(CoordinatorEntity[MtGoxDataUpdateCoordinator]):

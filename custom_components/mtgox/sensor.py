@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.components.sensor import (
-    SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTime
+from homeassistant.const import PERCENTAGE, EntityCategory
 from homeassistant.core import HomeAssistant, callback
 
 from .book import BOOK_SENSORS, MtGoxBookSensorEntityDescription
 from .const import BITCOIN
-from .entity import MtGoxAccountEntity, MtGoxPairEntity
-from .stream import StreamState
+from .diagnostic_sensors import (
+    ENGINE_LAG_SENSOR,
+    STREAM_SENSOR,
+    MtGoxEngineLagSensor,
+    MtGoxStreamSensor,
+)
+from .entity import MtGoxAccountEntity, MtGoxPairEntity, exact_state
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from decimal import Decimal
 
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -174,27 +178,6 @@ ACCOUNT_SENSORS: tuple[MtGoxAccountSensorEntityDescription, ...] = (
     ),
 )
 
-# Disabled by default: it is the one sensor that costs a request of its own at
-# every refresh (see MtGoxDataUpdateCoordinator._async_read_lag).
-ENGINE_LAG_SENSOR: Final = SensorEntityDescription(
-    key="engine_lag",
-    translation_key="engine_lag",
-    device_class=SensorDeviceClass.DURATION,
-    entity_category=EntityCategory.DIAGNOSTIC,
-    entity_registry_enabled_default=False,
-    native_unit_of_measurement=UnitOfTime.SECONDS,
-    state_class=SensorStateClass.MEASUREMENT,
-    suggested_display_precision=1,
-)
-
-STREAM_SENSOR: Final = SensorEntityDescription(
-    key="stream",
-    translation_key="stream",
-    device_class=SensorDeviceClass.ENUM,
-    entity_category=EntityCategory.DIAGNOSTIC,
-    options=[state.value for state in StreamState],
-)
-
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -241,13 +224,6 @@ async def async_setup_entry(
     entry.async_on_unload(coordinator.async_add_listener(async_add_new_wallets))
 
 
-def _state(value: Decimal | int | None) -> str | int | None:
-    """Render an amount exactly, in positional notation (never ``0E-8``)."""
-    if isinstance(value, Decimal):
-        return f"{value:f}"
-    return value
-
-
 class MtGoxPairSensor(MtGoxPairEntity, SensorEntity):
     """A figure of a tracked pair, in its quote currency or in bitcoin."""
 
@@ -276,7 +252,7 @@ class MtGoxTickerSensor(MtGoxPairSensor):
     @property
     def native_value(self) -> str | int | None:
         """Return the figure of the last ticker read."""
-        return _state(
+        return exact_state(
             self.entity_description.value_fn(self.coordinator.data.tickers[self.pair])
         )
 
@@ -299,7 +275,7 @@ class MtGoxBookSensor(MtGoxPairSensor):
     def native_value(self) -> str | int | None:
         """Return the figure of the last book read, beside the last price."""
         data = self.coordinator.data
-        return _state(
+        return exact_state(
             self.entity_description.value_fn(
                 data.books[self.pair], data.tickers[self.pair]
             )
@@ -337,7 +313,7 @@ class MtGoxWalletSensor(MtGoxAccountEntity, SensorEntity):
     def native_value(self) -> str | int | None:
         """Return the amount of the last account info read."""
         wallet = self.coordinator.data.account.wallets[self.currency]
-        return _state(self.entity_description.value_fn(wallet))
+        return exact_state(self.entity_description.value_fn(wallet))
 
 
 class MtGoxAccountSensor(MtGoxAccountEntity, SensorEntity):
@@ -361,54 +337,4 @@ class MtGoxAccountSensor(MtGoxAccountEntity, SensorEntity):
     @property
     def native_value(self) -> str | int | None:
         """Return the figure from the last refresh."""
-        return _state(self.entity_description.value_fn(self.coordinator))
-
-
-class MtGoxDiagnosticSensor(MtGoxAccountEntity, SensorEntity):
-    """A sensor of the account device described by a plain description."""
-
-    def __init__(
-        self,
-        coordinator: MtGoxDataUpdateCoordinator,
-        description: SensorEntityDescription,
-    ) -> None:
-        """Initialize the sensor of ``description``."""
-        super().__init__(coordinator, description.key)
-        self.entity_description = description
-
-
-class MtGoxEngineLagSensor(MtGoxDiagnosticSensor):
-    """How long the exchange's trading engine takes to reach a new order.
-
-    The lag is read only once the sensor is added.
-    """
-
-    async def async_added_to_hass(self) -> None:
-        """Have the coordinator read the lag from its next refresh on."""
-        self.coordinator.read_lag = True
-        await super().async_added_to_hass()
-
-    async def async_will_remove_from_hass(self) -> None:
-        """Stop the lag's request: no entity shows it any more."""
-        self.coordinator.read_lag = False
-        await super().async_will_remove_from_hass()
-
-    @property
-    def available(self) -> bool:
-        """Return whether the last refresh read the lag."""
-        return super().available and self.coordinator.data.lag is not None
-
-    @property
-    def native_value(self) -> str | int | None:
-        """Return the lag in seconds, exactly."""
-        return _state(self.coordinator.data.lag)
-
-
-class MtGoxStreamSensor(MtGoxDiagnosticSensor):
-    """What the entry's streaming connection is doing."""
-
-    @property
-    def native_value(self) -> str:
-        """Return the stream's state; disabled when the options turned it off."""
-        stream = self.coordinator.config_entry.runtime_data.stream
-        return StreamState.DISABLED if stream is None else stream.state
+        return exact_state(self.entity_description.value_fn(self.coordinator))

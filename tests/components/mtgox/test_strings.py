@@ -15,10 +15,9 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 from custom_components import mtgox
 from custom_components.mtgox.book import BOOK_SENSORS
 from custom_components.mtgox.const import DOMAIN
+from custom_components.mtgox.diagnostic_sensors import ENGINE_LAG_SENSOR, STREAM_SENSOR
 from custom_components.mtgox.sensor import (
     ACCOUNT_SENSORS,
-    ENGINE_LAG_SENSOR,
-    STREAM_SENSOR,
     TICKER_SENSORS,
     WALLET_SENSORS,
 )
