@@ -198,3 +198,24 @@ async def test_a_push_while_a_result_is_read_is_the_one_told(
     assert update.event_type == ORDER_CANCELLED
     assert await refresh == ()
     assert await tracker.async_updates(()) == ()
+
+
+async def test_a_push_while_a_result_is_read_leaves_the_others_to_the_refresh(
+    sandbox: Sandbox, client: MtGoxClient
+) -> None:
+    """The refresh still tells of the other orders that left the book."""
+    tracker = OrderTracker(client)
+    for price in (9000, 9100):
+        await client.add_order("BTCUSD", Side.ASK, ONE, Decimal(price))
+    first, second = await client.open_orders()  # results are read in this order
+    await tracker.async_updates((first, second))
+    for order in (first, second):
+        await client.cancel_order("BTCUSD", order.oid)
+    sandbox.faults.add(
+        FaultKind.LATENCY, path="1/generic/order/result", seconds=0.2, count=1
+    )
+    refresh = asyncio.create_task(tracker.async_updates(()))
+    await until(lambda: sandbox.counters[RESULT_REQUESTS] == 1, "result asked")
+
+    assert tracker.pushed_gone(first.oid, completed=False) is not None
+    assert [update.order.oid for update in await refresh] == [second.oid]
