@@ -110,6 +110,17 @@ class Store:
 
     # Changes --------------------------------------------------------------------
 
+    @property
+    def has_changes(self) -> bool:
+        """Return whether anything is marked, appended or written but not committed."""
+        return self._db.in_transaction or bool(
+            self._wallets
+            or self._orders
+            or self._accounts
+            or self._nonces
+            or self._meta
+        )
+
     def mark_wallet(self, account_index: str, wallet: Wallet) -> None:
         """Write this wallet's balances at the next commit."""
         self._wallets[account_index, wallet.currency] = wallet

@@ -110,8 +110,6 @@ class Endpoint:
     """Rights of which the key must hold one; empty for public data."""
     cacheable: bool = False
     """Whether the 10-second cache applies (read-only calls only)."""
-    changes_state: bool = False
-    """Whether the engine's state changes, so the state file must be written."""
     per_account: bool = False
     """Whether the result depends on the caller's account and wallets only, so
     its rendered body is kept until they change (:mod:`mtgox_sandbox.renders`)."""

@@ -114,6 +114,7 @@ class Connection:
                     continue
                 if FaultKind.LATENCY in faults:
                     await asyncio.sleep(faults[FaultKind.LATENCY].seconds)
+                await self.hub.durable()
                 if FaultKind.GARBAGE in faults:
                     await self.ws.send_str(self.frame(GARBAGE_FRAME))
                 await self.ws.send_str(frame)
