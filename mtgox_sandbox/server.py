@@ -44,7 +44,6 @@ import math
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Final, cast
-from urllib.parse import parse_qsl
 
 from aiohttp import web
 
@@ -55,6 +54,7 @@ from .api.common import (
     ApiVersion,
     CallContext,
     Route,
+    form_params,
     invalid_call,
     invalid_parameter,
 )
@@ -109,13 +109,6 @@ SHUTDOWN_TIMEOUT: Final = 5.0
 ENVELOPE_PARAMS: Final = frozenset({"raw"})
 """Query parameters a private call may carry: v1's ``raw`` picks the envelope only."""
 SERVER_ERROR: Final = "Internal server error"
-
-
-def form_params(query: Mapping[str, str], body: bytes) -> dict[str, str]:
-    """Merge the query string and the form body (the body wins)."""
-    params = dict(query)
-    params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    return params
 
 
 class SandboxServer:
