@@ -5,7 +5,8 @@ store; then over real HTTP against ``python -m mtgox_sandbox`` on a file,
 where the test holds SQLite's write lock from its own connection, so the
 server's commit cannot happen: no answer may arrive meanwhile, and a SIGKILL
 then loses only the requests nobody was answered; and a streaming frame that
-tells of a change waits for its commit too.
+tells of a change waits for its commit too (or, should it fail, never
+leaves: the client is dropped).
 """
 
 import asyncio
@@ -23,13 +24,18 @@ from mtgox_sandbox.group_commit import GroupCommit
 from mtgox_sandbox.runner import Sandbox
 
 from .helpers import Caller, memory_exchange, saved_exchange
-from .stream_client import connect
+from .stream_client import TIMEOUT, connect
 from .test_kill import sandbox_process
 
 PAIR: Final = "BTCUSD"
 RESTING_BID: Final = 50_000_000
 """500 USD: far below the book, so the order rests."""
 AMOUNT: Final = 1_000_000
+CLOSING: Final = {
+    aiohttp.WSMsgType.CLOSE,
+    aiohttp.WSMsgType.CLOSED,
+    aiohttp.WSMsgType.ERROR,
+}
 HELD_SECONDS: Final = 0.5
 """How long the test holds the write lock: well under the server's 5 s busy wait."""
 
@@ -179,3 +185,19 @@ async def test_a_stream_frame_waits_for_the_commit_of_what_it_tells(
         order = sandbox.exchange.order(oid)
         assert order is not None
         assert order.status == OPEN
+
+
+async def test_a_stream_client_is_dropped_when_the_commit_fails(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    database = sandbox.exchange.store._db
+    async with connect(sandbox, "websocket", "Currency=USD") as client:
+        await client.answers(3)
+        database.execute("PRAGMA query_only = ON")  # every write fails now
+        try:
+            rest_bid(sandbox.exchange, sandbox.account)
+            message = await client.ws.receive(TIMEOUT)
+        finally:
+            database.execute("PRAGMA query_only = OFF")
+        assert message.type in CLOSING, message
+    assert "Commit failed; streaming client dropped" in caplog.text
