@@ -9,7 +9,7 @@ seconds (``date``).  Each table's primary key is the index its queries use.
 import json
 from typing import Any, Final
 
-from .engine.models import Account, HistoryEntry, HistoryTrade, Wallet
+from .engine.models import Account, HistoryEntry, HistoryTrade, Order, Wallet
 
 MIGRATIONS: Final = (
     """
@@ -126,6 +126,45 @@ def account_from_row(
         monthly_volume_int=volume,
         nonce_high_water=high_water,
         recent_tonces=tonces,
+    )
+
+
+def order_row(order: Order) -> tuple[Any, ...]:
+    """Return the ``orders`` row of an order."""
+    o = order
+    return (
+        o.oid,
+        o.account_index,
+        o.pair,
+        o.side,
+        o.original_amount_int,
+        o.amount_int,
+        wide_int(o.price_int),
+        o.status,
+        o.date,
+        o.priority,
+        o.reserved_int,
+        o.closed_us,
+    )
+
+
+def history_row(account_index: str, code: str, entry: HistoryEntry) -> tuple[Any, ...]:
+    """Return the ``wallet_history`` row of a wallet's entry."""
+    trade = entry.trade
+    return (
+        account_index,
+        code,
+        entry.index,
+        entry.date,
+        entry.type,
+        entry.value_int,
+        entry.balance_int,
+        entry.info,
+        *(
+            (None, None, None, None)
+            if trade is None
+            else (trade.oid, trade.tid, trade.amount_int, trade.properties)
+        ),
     )
 
 

@@ -23,10 +23,10 @@ Every request to ``/api/<version>/<path>`` goes through the same steps:
    (:mod:`mtgox_sandbox.answer_cache`);
 6. the **handler**; engine errors become HTTP 500 with the v1/v2 error body
    (goxtool saw application errors such as a second cancel arrive as 5xx);
-7. the exchange's **transaction is committed** to its database (see
-   :mod:`mtgox_sandbox.store`) before the answer is sent, after every request
-   that consumed a nonce or changed the books, and after every market tick,
-   so a SIGKILL loses nothing that was answered.
+7. no answer leaves before every change made so far is **committed** to the
+   database (see :mod:`mtgox_sandbox.store`): requests handled together share
+   one commit (:mod:`mtgox_sandbox.group_commit`), market ticks commit at
+   once, so a SIGKILL loses nothing that was answered.
 
 Parameters of public calls come from the query string and the form body (the
 body wins); private calls take them from the signed body only, and refuse a
@@ -44,7 +44,6 @@ import math
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Final, cast
-from urllib.parse import parse_qsl
 
 from aiohttp import web
 
@@ -55,6 +54,7 @@ from .api.common import (
     ApiVersion,
     CallContext,
     Route,
+    form_params,
     invalid_call,
     invalid_parameter,
 )
@@ -76,6 +76,7 @@ from .faults import (
     Faults,
     RateLimiter,
 )
+from .group_commit import GroupCommit, commit_before_answer
 from .page import page_routes
 from .request_limits import (
     MAX_BODY_BYTES,
@@ -110,13 +111,6 @@ ENVELOPE_PARAMS: Final = frozenset({"raw"})
 SERVER_ERROR: Final = "Internal server error"
 
 
-def form_params(query: Mapping[str, str], body: bytes) -> dict[str, str]:
-    """Merge the query string and the form body (the body wins)."""
-    params = dict(query)
-    params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-    return params
-
-
 class SandboxServer:
     """The Mt.Gox-compatible HTTP server around one :class:`Exchange`.
 
@@ -144,7 +138,10 @@ class SandboxServer:
         self.admin_token = admin_token
         self.market_interval = market_interval
         self._clock_us = clock_us
-        self.stream = StreamHub(exchange, self.faults, self.counters, clock_us)
+        self.commits = GroupCommit(exchange.commit, lambda: exchange.store.has_changes)
+        self.stream = StreamHub(
+            exchange, self.faults, self.counters, clock_us, self.commits.durable
+        )
         self._cache = TimedResults()
         self.renders = AccountRenders(exchange.feed)
         self._stopping = asyncio.Event()
@@ -158,7 +155,10 @@ class SandboxServer:
     def make_app(self) -> web.Application:
         """Return the aiohttp application (the admin routes only with a token)."""
         app = web.Application(
-            middlewares=[request_limits(self._error_reply)],
+            middlewares=[
+                request_limits(self._error_reply),
+                commit_before_answer(self.commits),
+            ],
             client_max_size=MAX_BODY_BYTES,
         )
         app.router.add_route("*", "/api/{version}/{path:.*}", self._handle_api)
@@ -355,8 +355,6 @@ class SandboxServer:
         finally:
             if account is not None:
                 self.exchange.note_nonce(account)
-            if account is not None or endpoint.changes_state:
-                self.exchange.commit()
 
     def _body(
         self,

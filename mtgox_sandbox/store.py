@@ -45,7 +45,8 @@ from .schema import (
     account_row,
     from_wide_int,
     history_entry,
-    wide_int,
+    history_row,
+    order_row,
 )
 
 FALLBACK_CHECKPOINT_PAGES: Final = 10_000
@@ -110,6 +111,17 @@ class Store:
 
     # Changes --------------------------------------------------------------------
 
+    @property
+    def has_changes(self) -> bool:
+        """Return whether anything is marked, appended or written but not committed."""
+        return self._db.in_transaction or bool(
+            self._wallets
+            or self._orders
+            or self._accounts
+            or self._nonces
+            or self._meta
+        )
+
     def mark_wallet(self, account_index: str, wallet: Wallet) -> None:
         """Write this wallet's balances at the next commit."""
         self._wallets[account_index, wallet.currency] = wallet
@@ -134,24 +146,9 @@ class Store:
         self, account_index: str, code: str, entry: HistoryEntry
     ) -> None:
         """Record a wallet movement."""
-        trade = entry.trade
         self._db.execute(
             "INSERT INTO wallet_history VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                account_index,
-                code,
-                entry.index,
-                entry.date,
-                entry.type,
-                entry.value_int,
-                entry.balance_int,
-                entry.info,
-                *(
-                    (None, None, None, None)
-                    if trade is None
-                    else (trade.oid, trade.tid, trade.amount_int, trade.properties)
-                ),
-            ),
+            history_row(account_index, code, entry),
         )
 
     def append_fill(self, oid: str, fill: OrderFill) -> None:
@@ -225,7 +222,7 @@ class Store:
             db.executemany(
                 "INSERT OR REPLACE INTO nonces VALUES (?,?,?)",
                 [
-                    (a.index, str(a.nonce_high_water), json.dumps(a.recent_tonces))
+                    (a.index, str(a.nonce_high_water), _json_list(a.recent_tonces))
                     for a in self._nonces.values()
                 ],
             )
@@ -258,14 +255,17 @@ class Store:
         self._db.executemany(
             "INSERT OR REPLACE INTO wallets VALUES (?,?,?,?,?,?)", rows
         )
-        self._db.executemany(
-            "DELETE FROM wallet_history WHERE account = ? AND currency = ? AND idx <= ?",
-            [
-                (index, code, w.next_history_index - 1 - w.history_limit)
-                for (index, code), w in self._wallets.items()
-                if w.next_history_index - 1 > w.history_limit
-            ],
-        )
+        beyond_limits = [
+            (index, code, w.next_history_index - 1 - w.history_limit)
+            for (index, code), w in self._wallets.items()
+            if w.next_history_index - 1 > w.history_limit
+        ]
+        if beyond_limits:
+            self._db.executemany(
+                "DELETE FROM wallet_history"
+                " WHERE account = ? AND currency = ? AND idx <= ?",
+                beyond_limits,
+            )
 
     def _write_orders(self) -> None:
         """Write the marked orders; closed ones without fills are forgotten."""
@@ -273,27 +273,13 @@ class Store:
         gone = [
             (o.oid,) for o in self._orders.values() if o.status != OPEN and not o.fills
         ]
-        self._db.executemany(
-            "INSERT OR REPLACE INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                (
-                    o.oid,
-                    o.account_index,
-                    o.pair,
-                    o.side,
-                    o.original_amount_int,
-                    o.amount_int,
-                    wide_int(o.price_int),
-                    o.status,
-                    o.date,
-                    o.priority,
-                    o.reserved_int,
-                    o.closed_us,
-                )
-                for o in kept
-            ],
-        )
-        self._db.executemany("DELETE FROM orders WHERE oid = ?", gone)
+        if kept:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [order_row(order) for order in kept],
+            )
+        if gone:
+            self._db.executemany("DELETE FROM orders WHERE oid = ?", gone)
 
     # Reading --------------------------------------------------------------------
 
@@ -396,3 +382,8 @@ class Store:
             (account_index, code, newest, newest - count),
         )
         return [history_entry(row) for row in rows]
+
+
+def _json_list(values: list[int]) -> str:
+    """Return a list of integers as JSON (most often empty: no tonces)."""
+    return json.dumps(values) if values else "[]"

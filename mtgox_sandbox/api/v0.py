@@ -204,9 +204,9 @@ ENDPOINTS: Final[dict[str, Endpoint]] = {
         Endpoint("getFunds.php", get_funds, GET_INFO, cacheable=True, per_account=True),
         Endpoint("info.php", info, GET_INFO, cacheable=True, per_account=True),
         Endpoint("getOrders.php", get_orders, GET_INFO, cacheable=True),
-        Endpoint("buyBTC.php", buy_btc, TRADE, changes_state=True),
-        Endpoint("sellBTC.php", sell_btc, TRADE, changes_state=True),
-        Endpoint("cancelOrder.php", cancel_order, TRADE, changes_state=True),
+        Endpoint("buyBTC.php", buy_btc, TRADE),
+        Endpoint("sellBTC.php", sell_btc, TRADE),
+        Endpoint("cancelOrder.php", cancel_order, TRADE),
     )
 }
 

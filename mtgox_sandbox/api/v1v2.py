@@ -266,8 +266,8 @@ ENDPOINTS: Final[dict[str, Endpoint]] = {
         Endpoint("idkey", idkey, GET_INFO, cacheable=True),
         Endpoint("orders", orders, GET_INFO, cacheable=True),
         Endpoint("wallet/history", wallet_history, GET_INFO, cacheable=True),
-        Endpoint("order/add", order_add, TRADE, changes_state=True),
-        Endpoint("order/cancel", order_cancel, TRADE, changes_state=True),
+        Endpoint("order/add", order_add, TRADE),
+        Endpoint("order/cancel", order_cancel, TRADE),
         Endpoint("order/result", order_result, GET_INFO | TRADE),
     )
 }

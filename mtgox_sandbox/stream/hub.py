@@ -21,7 +21,7 @@ nothing here waits for a client.
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from aiohttp import web
@@ -70,9 +70,15 @@ class StreamHub:
         faults: Faults,
         counters: Counter[str],
         clock_us: Callable[[], int],
+        durable: Callable[[], Awaitable[None]],
     ) -> None:
-        """Serve ``exchange``'s feed; count operations in ``counters``."""
+        """Serve ``exchange``'s feed; count operations in ``counters``.
+
+        ``durable`` returns once every change so far is committed: no frame
+        tells of a change before that.
+        """
         self.exchange = exchange
+        self.durable = durable
         self.faults = faults
         self.now = clock_us
         self.max_frame_bytes = MAX_FRAME_BYTES

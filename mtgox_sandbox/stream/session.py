@@ -19,6 +19,8 @@ calls, :mod:`~mtgox_sandbox.stream.calls`).  Subscribing answers
 import asyncio
 import contextlib
 import json
+import logging
+import sqlite3
 from collections import deque
 from collections.abc import Mapping
 from fnmatch import fnmatchcase
@@ -31,6 +33,8 @@ from mtgox_sandbox.faults import FaultKind
 from . import calls, messages
 from .channels import LAG_CHANNEL, TRADE_CHANNEL, channel_uuid
 from .idkeys import account_for_idkey
+
+_LOGGER = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .hub import StreamHub
@@ -114,6 +118,14 @@ class Connection:
                     continue
                 if FaultKind.LATENCY in faults:
                     await asyncio.sleep(faults[FaultKind.LATENCY].seconds)
+                try:
+                    await self.hub.durable()
+                except sqlite3.Error:
+                    # What the frame tells of may never be committed: the
+                    # client must not see it, and reconnects to what is.
+                    _LOGGER.exception("Commit failed; streaming client dropped")
+                    self.drop()
+                    return
                 if FaultKind.GARBAGE in faults:
                     await self.ws.send_str(self.frame(GARBAGE_FRAME))
                 await self.ws.send_str(frame)
