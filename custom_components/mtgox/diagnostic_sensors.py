@@ -12,8 +12,8 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory, UnitOfTime
 
+from .const import StreamState
 from .entity import MtGoxAccountEntity, exact_state
-from .stream import StreamState
 
 if TYPE_CHECKING:
     from .coordinator import MtGoxDataUpdateCoordinator

@@ -20,11 +20,14 @@ from pytest_homeassistant_custom_component.typing import (  # type: ignore[impor
     ClientSessionGenerator,
 )
 
-from custom_components.mtgox.const import CONF_STREAMING, STREAMING_UPDATE_INTERVAL
+from custom_components.mtgox.const import (
+    CONF_STREAMING,
+    STREAMING_UPDATE_INTERVAL,
+    StreamState,
+)
 from custom_components.mtgox.stream import (
     MAX_RETRY_SECONDS,
     QUIET_SECONDS,
-    StreamState,
     retry_delay,
     safety_net_interval,
 )
