@@ -1,17 +1,17 @@
 """Long-term statistics of each tracked pair, read from the exchange's past trades.
 
 Each pair gets two external statistics (README, "History from day one", says
-why external ones): ``mtgox:<pair>_price``, the hourly mean, min and max of
-its trade prices, and ``mtgox:<pair>_volume``, the BTC traded, as a sum.
+why external ones): ``mtgox:<pair>_price_<server>``, the hourly mean, min and
+max of its trade prices, and ``mtgox:<pair>_volume_<server>``, the BTC traded,
+as a sum (``<server>``: the host and any port other than the default).
 They resume from the last hour the recorder holds, so a restart after any gap
 (Home Assistant stopped, the server down) imports exactly the missing hours.
 
-One background task per entry (cancelled when it unloads) starts once Home
-Assistant has started and :data:`SETTLE_DELAY` later, so that neither Home
-Assistant's start nor the entry's setup ever waits on the import's requests and
-database reads. It reads, pair after
-pair, ``trades/fetch`` from the first missing hour on, at most one request per
-:data:`REQUEST_SPACING`, and imports the complete hours of each page before
+One background task per entry (cancelled when it unloads) starts
+:data:`SETTLE_DELAY` after Home Assistant has started, so that neither Home
+Assistant's start nor the entry's setup waits on the import's requests and
+database reads. It reads, pair after pair, ``trades/fetch`` from the first
+missing hour on, at most one request per :data:`REQUEST_SPACING`, and imports the complete hours of each page before
 asking for the next: memory stays that of one page. Then it waits for the
 next hour and does it again. Prices are summed exactly (Decimal); only the
 figures handed to the recorder become floats.
