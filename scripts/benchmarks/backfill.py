@@ -26,6 +26,7 @@ from .report import Report, Row
 
 TRADED: Final = ALL_PAIRS[:4]
 DEMO_DAYS: Final = 7
+INTEGRATION_FILES: Final = "*/custom_components/mtgox/*"
 WAIT_LIMIT: Final = 900.0
 """Seconds the import may take before the bench gives up on it."""
 
@@ -122,9 +123,12 @@ class ImportFigures:
     blocks: int
     peak: int
     first_half: int
-    """The most memory held at a one-second sample in the import's first half."""
+    """The most memory held at a sample in the import's first half."""
     second_half: int
     """The same over its second half: higher if pages were kept."""
+    ours_first_half: int
+    """The part allocated by the integration's own code, in the first half."""
+    ours_second_half: int
 
 
 async def _import_row(bench: Bench, report: Report) -> None:
@@ -140,14 +144,16 @@ async def _import_row(bench: Bench, report: Report) -> None:
             f"History import, {DEMO_DAYS} days of the demo's 4 pairs (--past-days 30,"
             " rate limit on)",
             f"{week.seconds:.0f} s, {week.requests} requests, {week.blocks} blocked; "
-            f"memory held {week.first_half / 1e6:.1f} MB at most over the import's "
-            f"first half, {week.second_half / 1e6:.1f} MB over its second; peak "
-            f"traced {week.peak / 1e6:.1f} MB ({day.seconds:.0f} s and "
-            f"{day.peak / 1e6:.1f} MB peak for 1 day)",
+            f"memory held at most {week.first_half / 1e6:.1f} MB over the import's "
+            f"first half, {week.second_half / 1e6:.1f} MB over its second, of which "
+            f"the integration's code {week.ours_first_half / 1e6:.2f} / "
+            f"{week.ours_second_half / 1e6:.2f} MB; peak traced {week.peak / 1e6:.1f}"
+            f" MB ({day.seconds:.0f} s and {day.peak / 1e6:.1f} MB peak for 1 day)",
             "10 minutes, no block, memory flat",
-            f"{week.seconds / 600:.2f} x the time; memory held "
-            f"{week.second_half / week.first_half:.2f} x (second half / first); "
-            f"peak {week.peak / day.peak:.2f} x one day's",
+            f"{week.seconds / 600:.2f} x the time; memory held (second half / first)"
+            f" {week.second_half / week.first_half:.2f} x, the integration's "
+            f"{week.ours_second_half / week.ours_first_half:.2f} x; peak "
+            f"{week.peak / day.peak:.2f} x one day's",
         )
     )
     report.how.append(
@@ -155,10 +161,11 @@ async def _import_row(bench: Bench, report: Report) -> None:
         "(`--past-days 30 --rate-limit 30 --cache-seconds 10`), an entry tracking "
         "its four pairs with the recorder on, timed from setup until every pair "
         "reached the last complete hour; memory by `tracemalloc` over the import "
-        "(every thread, the recorder's included): held, sampled each second, the "
+        "(every thread, the recorder's included): held, sampled every 2 s, the "
         "most in the first half against the most in the second (pages kept would "
-        "raise the second), and the peak, for 7 days and for 1 (a second 1-day "
-        "import, after the first paid the one-time module imports)."
+        "raise the second), in all and allocated by `custom_components/mtgox` "
+        "(a snapshot's traces by file), and the peak, for 7 days and for 1 (a "
+        "second 1-day import, after the first paid the one-time module imports)."
     )
 
 
@@ -170,7 +177,7 @@ async def _run_import(bench: Bench, sandbox: RemoteSandbox, days: int) -> Import
     hass.config_entries.async_update_entry(
         entry, options={**entry.options, "history_days": days}
     )
-    held: list[int] = []
+    held: list[tuple[int, int]] = []
     tracemalloc.start()
     start = time.perf_counter()
     await hass.config_entries.async_setup(entry.entry_id)
@@ -186,17 +193,31 @@ async def _run_import(bench: Bench, sandbox: RemoteSandbox, days: int) -> Import
     await hass.async_block_till_done()
     # The statistics stay: a second import would start where this one ended.
     await _clear_statistics(bench, sandbox)
-    half = len(held) // 2
+    first, second = held[: len(held) // 2], held[len(held) // 2 :]
     return ImportFigures(
-        took, runner.requests, runner.blocks, peak, max(held[:half]), max(held[half:])
+        took,
+        runner.requests,
+        runner.blocks,
+        peak,
+        max(total for total, _ in first),
+        max(total for total, _ in second),
+        max(ours for _, ours in first),
+        max(ours for _, ours in second),
     )
 
 
-async def _sample_memory(held: list[int]) -> None:
-    """Append the memory traced now, once a second, until cancelled."""
+async def _sample_memory(held: list[tuple[int, int]]) -> None:
+    """Append the memory traced now, in all and by our code, until cancelled."""
+    ours = [tracemalloc.Filter(inclusive=True, filename_pattern=INTEGRATION_FILES)]
     while True:
-        held.append(tracemalloc.get_traced_memory()[0])
-        await asyncio.sleep(1)
+        snapshot = tracemalloc.take_snapshot().filter_traces(ours)
+        held.append(
+            (
+                tracemalloc.get_traced_memory()[0],
+                sum(stat.size for stat in snapshot.statistics("filename")),
+            )
+        )
+        await asyncio.sleep(2)
 
 
 async def _clear_statistics(bench: Bench, sandbox: RemoteSandbox) -> None:
