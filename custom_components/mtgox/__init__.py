@@ -152,7 +152,8 @@ def _async_start_backfill(hass: HomeAssistant, entry: MtGoxConfigEntry) -> None:
     """Import the pairs' past as statistics in the background (backfill.py).
 
     Only with the recorder, and unless the depth is 0. The task belongs to the
-    entry, so unloading cancels it; setup never waits for it.
+    entry, so unloading cancels it; setup never waits for it, nor does it start
+    before Home Assistant has.
     """
     days = int(entry.options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS))
     if days <= 0 or "recorder" not in hass.config.components:
@@ -161,10 +162,10 @@ def _async_start_backfill(hass: HomeAssistant, entry: MtGoxConfigEntry) -> None:
     from .backfill import Backfill
 
     runtime = entry.runtime_data
-    runtime.backfill = Backfill(hass, runtime.client, runtime.coordinator.pairs, days)
-    entry.async_create_background_task(
-        hass, runtime.backfill.async_run_forever(), f"{DOMAIN} history backfill"
+    runtime.backfill = Backfill(
+        hass, runtime.client, entry.data[CONF_URL], runtime.coordinator.pairs, days
     )
+    runtime.backfill.async_start(entry)
 
 
 def _withdraw_issue_id(entry: MtGoxConfigEntry) -> str:

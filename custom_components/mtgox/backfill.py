@@ -1,14 +1,17 @@
 """Long-term statistics of each tracked pair, read from the exchange's past trades.
 
 Each pair gets two external statistics (README, "History from day one", says
-why external ones): ``mtgox:<pair>_price``, the hourly mean, min and max of
-its trade prices, and ``mtgox:<pair>_volume``, the BTC traded, as a sum.
+why external ones): ``mtgox:<pair>_price_<server>``, the hourly mean, min and
+max of its trade prices, and ``mtgox:<pair>_volume_<server>``, the BTC traded,
+as a sum (``<server>``: the host and any port other than the default).
 They resume from the last hour the recorder holds, so a restart after any gap
 (Home Assistant stopped, the server down) imports exactly the missing hours.
 
-One background task per entry (cancelled when it unloads) reads, pair after
-pair, ``trades/fetch`` from the first missing hour on, at most one request per
-:data:`REQUEST_SPACING`, and imports the complete hours of each page before
+One background task per entry (cancelled when it unloads) starts
+:data:`SETTLE_DELAY` after Home Assistant has started, so that neither Home
+Assistant's start nor the entry's setup waits on the import's requests and
+database reads. It reads, pair after pair, ``trades/fetch`` from the first
+missing hour on, at most one request per :data:`REQUEST_SPACING`, and imports the complete hours of each page before
 asking for the next: memory stays that of one page. Then it waits for the
 next hour and does it again. Prices are summed exactly (Decimal); only the
 figures handed to the recorder become floats.
@@ -17,10 +20,12 @@ figures handed to the recorder become floats.
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
 
 from homeassistant.components.recorder.models import (
     StatisticData,
@@ -30,7 +35,9 @@ from homeassistant.components.recorder.statistics import (
     async_add_external_statistics,
     get_last_statistics,
 )
+from homeassistant.core import callback
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.helpers.start import async_at_started
 from homeassistant.util import dt as dt_util
 
 from .api import MtGoxError, MtGoxRateLimitError
@@ -39,6 +46,7 @@ from .const import BITCOIN, DOMAIN, LOGGER
 from .helpers import pair_label
 
 if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigEntry
     from homeassistant.core import HomeAssistant
 
     from .api import MtGoxClient, PublicTrade
@@ -50,18 +58,34 @@ REQUEST_SPACING: Final = 10.0
 """Seconds between two trade requests: Mt.Gox blocked clients asking faster."""
 RETRY_DELAY: Final = timedelta(minutes=5)
 """How long to wait after the exchange could not be read before trying again."""
+SETTLE_DELAY: Final = timedelta(seconds=10)
+"""How long after Home Assistant started (or the entry's setup) the import begins."""
 NEXT_HOUR_MARGIN: Final = timedelta(seconds=30)
 """How long after an hour ends it is read, so its last trades are listed."""
 
 
-def price_statistic_id(pair: str) -> str:
-    """Return the statistic id of a pair's hourly prices."""
-    return f"{DOMAIN}:{pair.lower()}_price"
+def server_name(url: str) -> str:
+    """Return the host of the server at ``url``, with its port unless the default."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    default_port = {"http": 80, "https": 443}.get(parts.scheme)
+    return host if parts.port in (None, default_port) else f"{host}:{parts.port}"
 
 
-def volume_statistic_id(pair: str) -> str:
-    """Return the statistic id of a pair's hourly volume."""
-    return f"{DOMAIN}:{pair.lower()}_volume"
+def price_statistic_id(url: str, pair: str) -> str:
+    """Return the statistic id of a pair's hourly prices at the server at ``url``."""
+    return _statistic_id(url, pair, "price")
+
+
+def volume_statistic_id(url: str, pair: str) -> str:
+    """Return the statistic id of a pair's hourly volume at the server at ``url``."""
+    return _statistic_id(url, pair, "volume")
+
+
+def _statistic_id(url: str, pair: str, figure: str) -> str:
+    # Each server its own market, so its own ids: ``mtgox:btcusd_price_data_mtgox_com``.
+    server = re.sub(r"[^0-9a-z]+", "_", server_name(url).lower()).strip("_")
+    return f"{DOMAIN}:{pair.lower()}_{figure}_{server}"
 
 
 @dataclass
@@ -146,12 +170,14 @@ class Backfill:
         self,
         hass: HomeAssistant,
         client: MtGoxClient,
+        url: str,
         pairs: tuple[str, ...],
         days: int,
     ) -> None:
-        """Prepare the import of ``days`` of history for ``pairs``."""
+        """Prepare the import of ``days`` of ``pairs``' history at the server at ``url``."""
         self._hass = hass
         self._client = client
+        self._url = url
         self._pairs = pairs
         self._depth = timedelta(days=days)
         self._last_request: float | None = None
@@ -161,8 +187,21 @@ class Backfill:
         self.caught_up = asyncio.Event()
         """Set once every pair has been brought up to the last complete hour."""
 
+    @callback
+    def async_start(self, entry: ConfigEntry[Any]) -> None:
+        """Run the import as the entry's background task once Home Assistant started."""
+
+        @callback
+        def start(hass: HomeAssistant) -> None:
+            entry.async_create_background_task(
+                hass, self.async_run_forever(), f"{DOMAIN} history backfill"
+            )
+
+        entry.async_on_unload(async_at_started(self._hass, start))
+
     async def async_run_forever(self) -> None:
-        """Import what is missing now, then again after every hour."""
+        """Wait for the setups to settle; import what is missing, then every hour."""
+        await asyncio.sleep(SETTLE_DELAY.total_seconds())
         while True:
             try:
                 for pair in self._pairs:
@@ -219,11 +258,11 @@ class Backfill:
             get_last_statistics,
             self._hass,
             1,
-            volume_statistic_id(pair),
+            volume_statistic_id(self._url, pair),
             False,
             {"sum"},
         )
-        rows = last.get(volume_statistic_id(pair))
+        rows = last.get(volume_statistic_id(self._url, pair))
         if not rows:
             return earliest, Decimal(0)
         row = rows[0]
@@ -253,15 +292,15 @@ class Backfill:
         prices, volumes = history.take_rows()
         if not prices:
             return
-        label = pair_label(pair)
+        label, url = pair_label(pair), self._url
         # The price has a mean (and min, max), the volume a sum.
         for statistic_id, name, unit, mean_type, rows in (
-            (price_statistic_id(pair), "price", pair[3:], ARITHMETIC, prices),
-            (volume_statistic_id(pair), "volume", BITCOIN, NO_MEAN, volumes),
+            (price_statistic_id(url, pair), "price", pair[3:], ARITHMETIC, prices),
+            (volume_statistic_id(url, pair), "volume", BITCOIN, NO_MEAN, volumes),
         ):
             metadata = statistic_metadata(
                 statistic_id=statistic_id,
-                name=f"{label} {name}",
+                name=f"{label} {name} ({server_name(url)})",
                 unit=unit,
                 mean_type=mean_type,
                 has_sum=mean_type is NO_MEAN,

@@ -50,6 +50,9 @@ script's own event loop: no pytest, so no socket blocking, coverage or
 fixture teardown checks to work around, and the loop whose CPU time is
 measured is plainly the process's main thread.
 
-    scripts/bench [--refreshes 50] [--setups 7] [--import-runs 3]
-                  [--stream-trades 200] [--flood-seconds 60]
+    scripts/bench [--refreshes 50] [--setups 7] [--import-runs 3] [--backfill]
+                  [--stream-trades 200] [--flood-seconds 60] [--only SECTION]
+
+``--only backfill`` (repeatable; a section's function name) re-measures one
+section alone, e.g. ``scripts/bench --only backfill --setups 15``.
 """

@@ -53,6 +53,12 @@ def parse_options(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--stream-trades", type=int, default=200, help="trade delays")
     parser.add_argument("--flood-seconds", type=int, default=60, help="100 pushes/s")
+    parser.add_argument(
+        "--only",
+        choices=[section.__name__ for section in (*IN_HOME_ASSISTANT, *ON_THEIR_OWN)],
+        action="append",
+        help="run this section alone (repeatable), e.g. to re-measure one figure",
+    )
     options = parser.parse_args(argv)
     options.refreshes = min(max(options.refreshes, 1), 500)
     options.setups = min(max(options.setups, 1), 30)
@@ -69,7 +75,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     started = datetime.now(UTC)
     clock = time.monotonic()
     report = Report()
-    run_in_home_assistant(IN_HOME_ASSISTANT, report, options)
+    chosen = options.only or ()
+    in_home_assistant = [s for s in IN_HOME_ASSISTANT if _picked(s.__name__, chosen)]
+    if in_home_assistant:
+        run_in_home_assistant(in_home_assistant, report, options)
     for section in ON_THEIR_OWN:
-        section(report, options)
+        if _picked(section.__name__, chosen):
+            section(report, options)
     print_report(report, started, time.monotonic() - clock)
+
+
+def _picked(name: str, chosen: Sequence[str]) -> bool:
+    """Return whether a section runs: every one when none was chosen."""
+    return not chosen or name in chosen

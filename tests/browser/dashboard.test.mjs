@@ -181,19 +181,50 @@ async function screenshotMoreInfo(page, file) {
   await dialog.waitFor({ state: 'detached', timeout: 10_000 });
 }
 
-async function screenshotHistory(page, file) {
-  const end = new Date();
-  const start = new Date(end.getTime() - 30 * 60 * 1000);
-  const ids = [PRICE, PORTFOLIO].join(',');
-  const url =
-    `${HA_URL}/history?entity_id=${encodeURIComponent(ids)}` +
-    `&start_date=${start.toISOString()}&end_date=${end.toISOString()}`;
+const WEEK_HOURS = 7 * 24 - 1;
+const IMPORT_TIMEOUT = 10 * 60_000; // the import reads one page of trades per 10 s
+
+// Imported hours of the BTC/USD price statistic over the last 7 days, from the recorder.
+async function importedHours(page) {
+  return page.evaluate(async () => {
+    const hass = document.querySelector('home-assistant')?.hass;
+    if (!hass) return 0;
+    const listed = await hass.callWS({ type: 'recorder/list_statistic_ids', statistic_type: 'mean' });
+    const id = listed.map((s) => s.statistic_id).find((s) => s.startsWith('mtgox:btcusd_price_'));
+    if (!id) return 0;
+    const rows = await hass.callWS({
+      type: 'recorder/statistics_during_period',
+      start_time: new Date(Date.now() - 7 * 24 * 3600 * 1000).toISOString(),
+      statistic_ids: [id],
+      period: 'hour',
+      types: ['mean'],
+    });
+    return (rows[id] ?? []).length;
+  });
+}
+
+// The dashboard's statistics graph of the backfilled week (README, "History from day one").
+async function screenshotBackfilledWeek(page, file) {
+  const deadline = Date.now() + IMPORT_TIMEOUT;
+  let hours = await importedHours(page);
+  while (hours < WEEK_HOURS) {
+    assert.ok(Date.now() < deadline, `only ${hours} of the week's hours imported`);
+    await page.waitForTimeout(5000);
+    hours = await importedHours(page);
+  }
+  step(`${hours} hours of BTC/USD imported`);
+  const url = `${HA_URL}${DASHBOARD_PATH}`;
   // Closing the more-info dialog goes back in the page's history, which can abort a
   // navigation started at the same moment: then the second one finds it done.
+  // Narrow enough for one column of cards: the week's chart gets the page's width.
+  await page.setViewportSize({ width: 560, height: 1000 });
   await page.goto(url).catch(() => page.goto(url));
-  await page.waitForFunction(() => window.__chartIn('ha-panel-history'), null, { timeout: 30_000 });
-  await page.waitForTimeout(2000);
-  await page.screenshot({ path: file });
+  await page.waitForFunction(() => window.__chartIn('hui-statistics-graph-card'), null, { timeout: 30_000 });
+  const card = page.locator('hui-statistics-graph-card').first();
+  await card.scrollIntoViewIfNeeded();
+  await page.waitForTimeout(2000); // the chart settles
+  await card.screenshot({ path: file });
+  await page.setViewportSize({ width: 1280, height: 1000 });
   step(`saved ${file}`);
 }
 
@@ -259,7 +290,7 @@ async function main() {
     step(`saved ${dashboard}`);
     await page.setViewportSize({ width: 1280, height: 1000 });
     await screenshotMoreInfo(page, join(SCREENSHOTS, 'more-info.png'));
-    await screenshotHistory(page, join(SCREENSHOTS, 'history.png'));
+    await screenshotBackfilledWeek(page, join(SCREENSHOTS, 'history.png'));
     await screenshotConfigPages(page);
     await performAction(page, HA_URL, join(SCREENSHOTS, 'action.png'));
     await saveOptions(page, HA_URL);
