@@ -13,6 +13,7 @@ from homeassistant.components.sensor import (
 from homeassistant.const import EntityCategory, UnitOfTime
 
 from .entity import MtGoxAccountEntity, exact_state
+from .push_topics import Part, Topic
 from .stream import StreamState
 
 if TYPE_CHECKING:
@@ -68,6 +69,10 @@ class MtGoxEngineLagSensor(MtGoxDiagnosticSensor):
         """Stop the lag's request: no entity shows it any more."""
         self.coordinator.read_lag = False
         await super().async_will_remove_from_hass()
+
+    def _push_topics(self) -> tuple[Topic, ...]:
+        """Return the lag."""
+        return (Topic(Part.LAG),)
 
     @property
     def available(self) -> bool:
