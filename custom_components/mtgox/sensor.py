@@ -218,8 +218,6 @@ async def async_setup_entry(
     def async_add_new_wallets() -> None:
         """Add the sensors of wallets the account did not have before."""
         new_wallets = coordinator.data.account.wallets.keys() - known_wallets
-        if not new_wallets:
-            return  # adding none would still schedule a task
         known_wallets.update(new_wallets)
         async_add_entities(
             MtGoxWalletSensor(coordinator, currency, description)
