@@ -22,6 +22,7 @@ from pytest_homeassistant_custom_component.typing import (  # type: ignore[impor
 )
 
 from custom_components.mtgox.const import (
+    CONF_PAIRS,
     CONF_STREAMING,
     DOMAIN,
     STREAMING_UPDATE_INTERVAL,
@@ -139,6 +140,20 @@ async def test_a_quiet_market_is_no_silence(
         await until(messages_reach(stream, first + answers), "answer")
     assert stream.state is StreamState.CONNECTED
     assert stream.counters.connections == 1
+    # The question subscribed nothing new: no lag message per order from now on.
+    [connection] = sandbox.server.stream.connections
+    assert channel_uuid(LAG_CHANNEL) not in connection.subscriptions
+
+
+async def test_untraded_pairs_alone_stream_the_lag(
+    hass: HomeAssistant, sandbox: Sandbox, mock_config_entry: MockConfigEntry
+) -> None:
+    """No ticker channel to subscribe: the lag keeps the connection answerable."""
+    options = {CONF_STREAMING: True, CONF_PAIRS: ["BTCAUD"]}
+    await setup_entry(hass, mock_config_entry, options=options)
+    await connected(hass, mock_config_entry)
+    [connection] = sandbox.server.stream.connections
+    assert channel_uuid(LAG_CHANNEL) in connection.subscriptions
 
 
 async def test_garbage_frame_is_skipped_and_counted(
