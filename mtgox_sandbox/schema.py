@@ -133,6 +133,5 @@ def history_entry(row: tuple[Any, ...]) -> HistoryEntry:
     """Rebuild a wallet history row."""
     oid, tid, amount_int, properties = row[6:]
     trade = None if oid is None else HistoryTrade(oid, tid, amount_int, properties)
-    link = None if trade is None else [trade.oid, "Money_Trade", str(trade.tid)]
     index, date, kind, value_int, balance_int, info = row[:6]
-    return HistoryEntry(index, date, kind, value_int, balance_int, info, link, trade)
+    return HistoryEntry(index, date, kind, value_int, balance_int, info, trade)

@@ -49,6 +49,7 @@ MODULES: Final[dict[str, list[str]]] = {
     "custom_components/mtgox/orders.py": [
         "tests/components/mtgox/test_event.py",
         "tests/components/mtgox/test_coordinator.py",
+        "tests/components/mtgox/test_stream_orders.py",
     ],
     "custom_components/mtgox/coordinator.py": [
         "tests/components/mtgox/test_event.py",

@@ -11,6 +11,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.importlib import async_import_module
 
 from .api import ApiVersion, MtGoxClient
 from .const import (
@@ -32,7 +33,6 @@ from .devices import served_device_identifiers
 from .nonce import NonceStore
 from .server_page import async_server_page
 from .services import async_setup_services
-from .stream import EntryStream
 
 if TYPE_CHECKING:
     from homeassistant.helpers.typing import ConfigType
@@ -75,7 +75,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: MtGoxConfigEntry) -> boo
     _async_check_rights(hass, entry, coordinator.data.account.rights)
     _async_remove_untracked_pair_devices(hass, entry)
     if entry.options.get(CONF_STREAMING, DEFAULT_STREAMING):
-        entry.runtime_data.stream = EntryStream(hass, entry, entry.data[CONF_URL])
+        # Loaded here, off the event loop: an entry that only polls never needs
+        # the streaming modules (nor the client's push parsers they bring).
+        streaming = await async_import_module(hass, f"{__name__}.stream")
+        entry.runtime_data.stream = streaming.EntryStream(
+            hass, entry, entry.data[CONF_URL]
+        )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     _async_start_backfill(hass, entry)
     if entry.runtime_data.stream is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Final
 
 DOMAIN: Final = "mtgox"
@@ -70,3 +71,17 @@ RIGHT_WITHDRAW: Final = "withdraw"
 
 NONCE_STORAGE_VERSION: Final = 1
 NONCE_SAVE_DELAY: Final = timedelta(seconds=1)
+
+
+class StreamState(StrEnum):
+    """What the entry's stream is doing, as its diagnostic sensor shows."""
+
+    DISABLED = "disabled"
+    """Turned off in the options."""
+    UNSUPPORTED = "unsupported"
+    """The server has no stream: polling only."""
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    """Every subscription answered: pushes arrive, polling is the safety net."""
+    RECONNECTING = "reconnecting"
+    """Lost; polling at its interval until the next attempt succeeds."""

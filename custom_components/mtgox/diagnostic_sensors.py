@@ -12,9 +12,9 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory, UnitOfTime
 
+from .const import StreamState
 from .entity import MtGoxAccountEntity, exact_state
 from .push_topics import Part, Topic
-from .stream import StreamState
 
 if TYPE_CHECKING:
     from .coordinator import MtGoxDataUpdateCoordinator

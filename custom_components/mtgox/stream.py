@@ -21,7 +21,6 @@ import asyncio
 import random
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -36,7 +35,12 @@ from .api import (
 )
 from .api.pushes import Remark, Subscribed
 from .api.stream import LAG_CHANNEL, MtGoxStream
-from .const import LOGGER, STREAMING_REQUEST_SPACING, STREAMING_UPDATE_INTERVAL
+from .const import (
+    LOGGER,
+    STREAMING_REQUEST_SPACING,
+    STREAMING_UPDATE_INTERVAL,
+    StreamState,
+)
 from .push_updates import PushApplier
 
 if TYPE_CHECKING:
@@ -73,20 +77,6 @@ def safety_net_interval(requests: int) -> timedelta:
     open orders, the books read and the lag while their sensors are enabled.
     """
     return max(STREAMING_UPDATE_INTERVAL, STREAMING_REQUEST_SPACING * requests)
-
-
-class StreamState(StrEnum):
-    """What the entry's stream is doing, as its diagnostic sensor shows."""
-
-    DISABLED = "disabled"
-    """Turned off in the options."""
-    UNSUPPORTED = "unsupported"
-    """The server has no stream: polling only."""
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    """Every subscription answered: pushes arrive, polling is the safety net."""
-    RECONNECTING = "reconnecting"
-    """Lost; polling at its interval until the next attempt succeeds."""
 
 
 @dataclass

@@ -51,7 +51,6 @@ class Ledger:
             value_int=abs(delta),
             balance_int=wallet.balance_int,
             info=info,
-            link=None if trade is None else [trade.oid, "Money_Trade", str(trade.tid)],
             trade=trade,
         )
         wallet.next_history_index += 1
@@ -66,12 +65,12 @@ class Ledger:
         records = min(wallet.operations, wallet.history_limit)
         current = max(1, page)
         newest = wallet.operations - (current - 1) * HISTORY_PAGE_SIZE
-        # Entry indexes are consecutive: a page is an index range, read by key.
+        # Entry indexes are consecutive: a page is an index range, read by key
+        # (a page past the last is an empty range).
         count = min(HISTORY_PAGE_SIZE, newest - (wallet.operations - records))
-        entries = self._store.history(account.index, code, newest, count)
         return HistoryPage(
             records=records,
-            result=entries if count > 0 else [],
+            result=self._store.history(account.index, code, newest, count),
             current_page=current,
             max_page=max(1, -(-records // HISTORY_PAGE_SIZE)),
         )

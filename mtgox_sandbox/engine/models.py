@@ -122,8 +122,14 @@ class HistoryEntry:
     value_int: int
     balance_int: int
     info: str
-    link: list[str] | None = None
     trade: HistoryTrade | None = None
+
+    @property
+    def link(self) -> list[str] | None:
+        """Return the trade the movement belongs to, as Mt.Gox linked it."""
+        if self.trade is None:
+            return None
+        return [self.trade.oid, "Money_Trade", str(self.trade.tid)]
 
 
 @dataclass(slots=True)

@@ -147,9 +147,11 @@ def _wallet(store: Store, account_index: str, data: Mapping[str, Any]) -> Wallet
     """Rebuild a wallet and write its history entries."""
     for entry in data["history"]:
         trade = entry["trade"]
+        # A state file's "link" is the trade's, rebuilt from the trade when read.
+        fields = {key: value for key, value in entry.items() if key != "link"}
         store.append_history(
             account_index,
             data["currency"],
-            HistoryEntry(**{**entry, "trade": trade and HistoryTrade(**trade)}),
+            HistoryEntry(**{**fields, "trade": trade and HistoryTrade(**trade)}),
         )
     return Wallet(**{key: value for key, value in data.items() if key != "history"})

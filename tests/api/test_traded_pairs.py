@@ -42,8 +42,19 @@ def test_pairs_come_from_ticker_and_depth_channels() -> None:
     assert parse_traded_pairs(channels) == ("BTCAUD", "BTCUSD")
 
 
-@pytest.mark.parametrize("payload", [[], "ticker.BTCUSD", {"trade.BTC": "x"}, {}])
-def test_a_list_without_pairs_is_a_response_error(payload: object) -> None:
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ([], "channel list is not an object: []"),
+        ("ticker.BTCUSD", "channel list is not an object: 'ticker.BTCUSD'"),
+        ({"trade.BTC": "x"}, "channel list names no pair: {'trade.BTC': 'x'}"),
+        ({}, "channel list names no pair: {}"),
+    ],
+)
+def test_a_list_without_pairs_is_a_response_error(
+    payload: object, message: str
+) -> None:
     """Not an object, or no pair named: the list cannot say what is traded."""
-    with pytest.raises(MtGoxResponseError):
+    with pytest.raises(MtGoxResponseError) as refused:
         parse_traded_pairs(payload)
+    assert str(refused.value) == message

@@ -81,6 +81,34 @@ def test_a_json_state_is_imported_once_and_kept_as_a_backup(tmp_path: Path) -> N
     again.store.close()
 
 
+def test_a_json_era_history_link_is_read_again_from_its_trade(tmp_path: Path) -> None:
+    with memory_exchange(seed=4) as old:
+        bob = old.add_account("bob", "secret", ["trade"])
+        bid = old.place_order(bob, "BTCUSD", "bid", BTC, 900 * USD)  # buys at once
+        state = old.to_state()
+    # The JSON era saved each entry's link beside the trade it was made from.
+    traded = [
+        entry
+        for account in state["accounts"]
+        for wallet in account["wallets"].values()
+        for entry in wallet["history"]
+        if entry["trade"]
+    ]
+    assert traded
+    for entry in traded:
+        entry["link"] = ["stale", "Money_Trade", "0"]
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(state))
+    imported = Exchange.open(path)
+    account = imported.account_for_key("bob")
+    assert account is not None
+    spent = [e for e in imported.wallet_history(account, "USD", 1).result if e.trade]
+    assert len(spent) == 1
+    assert spent[0].trade is not None
+    assert spent[0].link == [bid.oid, "Money_Trade", str(spent[0].trade.tid)]
+    imported.store.close()
+
+
 def test_a_state_that_is_not_an_object_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     path.write_text("[1, 2]")

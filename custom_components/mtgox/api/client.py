@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 
 from .book import OrderBook, parse_depth
-from .engine import engine_path, parse_lag, parse_quote, ticker_path
+from .engine import engine_path, parse_idkey, parse_lag, parse_quote, ticker_path
 from .errors import (
     MtGoxApiError,
     MtGoxAuthenticationError,
@@ -45,7 +45,6 @@ from .parsing import (
     parse_ticker,
     parse_traded_pairs,
 )
-from .pushes import parse_idkey
 from .reading import (
     ACCEPT_ENCODING,
     MAX_REPLY_BYTES,

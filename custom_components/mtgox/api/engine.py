@@ -1,11 +1,11 @@
-"""Public calls' paths, and the replies of ``order/lag`` and ``order/quote``."""
+"""Public calls' paths, and the replies of ``order/lag``, ``order/quote`` and ``idkey``."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from .errors import MtGoxResponseError
-from .fields import excerpt, field, integer, json_object
+from .fields import excerpt, field, integer, json_object, string
 from .models import ApiVersion, require_v0_item
 from .money import from_int_units, split_pair
 
@@ -59,3 +59,8 @@ def parse_quote(currency: str, payload: object) -> Decimal:
     if units < 0:
         raise MtGoxResponseError(f"quote: expected at least 0, got {excerpt(units)}")
     return from_int_units(units, currency)
+
+
+def parse_idkey(payload: object) -> str:
+    """Return the reply of ``idkey``: the key of the account's private channel."""
+    return string(payload, "idkey")

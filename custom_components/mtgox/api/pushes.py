@@ -150,11 +150,6 @@ def parse_push(frame: str | bytes) -> Push | None:
     raise MtGoxResponseError(f"unknown message: {excerpt(message)}")
 
 
-def parse_idkey(payload: object) -> str:
-    """Return the reply of ``idkey``: the key of the account's private channel."""
-    return string(payload, "idkey")
-
-
 def _pair_of(message: JsonObject) -> str:
     """Return the pair a ``ticker.BTCUSD`` channel name names."""
     name = text(message, "channel_name", "message")

@@ -19,12 +19,9 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     async_fire_time_changed,
 )
 
-from custom_components.mtgox.const import CONF_STREAMING
+from custom_components.mtgox.const import CONF_STREAMING, StreamState
 from custom_components.mtgox.coordinator import MtGoxDataUpdateCoordinator
-from custom_components.mtgox.stream import (
-    EntryStream,
-    StreamState,
-)
+from custom_components.mtgox.stream import EntryStream
 from mtgox_sandbox.runner import Sandbox
 
 from . import MAX_SPINS, place_order, setup_entry

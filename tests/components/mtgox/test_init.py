@@ -1,7 +1,10 @@
 """Tests of setting up, unloading and removing the Mt.Gox integration."""
 
+import subprocess
+import sys
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -213,3 +216,46 @@ async def test_remove_device(
     )
     assert not (await client.receive_json())["success"]
     assert device_registry.async_get(account_device.id) is not None
+
+
+STREAMING_MODULES = (
+    "custom_components.mtgox.stream",
+    "custom_components.mtgox.push_updates",
+    "custom_components.mtgox.api.stream",
+    "custom_components.mtgox.api.pushes",
+)
+
+
+def test_only_an_entry_that_streams_loads_the_streaming_modules() -> None:
+    """Every other module of the integration can load without the streaming code.
+
+    Home Assistant imports the integration and its platforms for every entry;
+    the stream is imported by ``async_setup_entry`` only when the entry streams.
+    A fresh interpreter shows what each import really pulls in.
+    """
+    package = Path(__file__).resolve().parents[3] / "custom_components" / "mtgox"
+    others = sorted(
+        f"custom_components.mtgox.{module.stem}"
+        for module in package.glob("*.py")
+        if f"custom_components.mtgox.{module.stem}" not in STREAMING_MODULES
+        and module.stem != "__init__"
+    )
+    code = (
+        "import importlib, sys\n"
+        f"for name in {['custom_components.mtgox', *others]!r}:\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        # A platform of a newer Home Assistant (llm) is absent from an older one.
+        "    except ModuleNotFoundError as error:\n"
+        "        if not error.name.startswith('homeassistant.'):\n"
+        "            raise\n"
+        f"print(*sorted(set({STREAMING_MODULES!r}) & set(sys.modules)))\n"
+    )
+    loaded = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+        [sys.executable, "-c", code],
+        cwd=package.parents[1],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.split() == []

@@ -26,11 +26,11 @@ from custom_components.mtgox.const import (
     CONF_STREAMING,
     DOMAIN,
     STREAMING_UPDATE_INTERVAL,
+    StreamState,
 )
 from custom_components.mtgox.stream import (
     MAX_RETRY_SECONDS,
     QUIET_SECONDS,
-    StreamState,
     retry_delay,
     safety_net_interval,
 )

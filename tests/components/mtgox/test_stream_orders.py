@@ -14,9 +14,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 )
 
 from custom_components.mtgox.api.pushes import LagPush, WalletPush
-from custom_components.mtgox.stream import (
-    StreamState,
-)
+from custom_components.mtgox.const import StreamState
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.runner import Sandbox
 
