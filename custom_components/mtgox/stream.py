@@ -4,15 +4,14 @@ One background task of the config entry (cancelled when it unloads) finds
 the stream by reading the server's channel list (a server without one is
 polled only), connects, subscribes the tracked pairs' tickers, the books and
 the lag that sensors show and the account's private channel, and applies each
-push at once.  Once every
-subscription is answered the stream is *connected*: the coordinator then
-refreshes fully only every 5 minutes, after one refresh that reads what the
-time without a stream may have hidden.  When the connection drops, a
-subscription is refused or nothing arrives for 60 s (after 30 s of quiet it
-asks for an answer, so a quiet market is no silence), polling goes back to
-its interval at once, with a refresh, and the task connects again after a
-jittered, exponentially growing delay.  The id key of the private channel is
-renewed before its 24 hours run out.
+push at once.  Once every subscription is answered the stream is
+*connected*: the coordinator then refreshes fully only every 5 minutes, after
+one refresh that reads what the time without a stream may have hidden.  When
+the connection drops, a subscription is refused or nothing arrives for 60 s
+(after 30 s of quiet it asks for an answer, so a quiet market is no silence),
+polling goes back to its interval at once, with a refresh, and the task
+connects again after a jittered, exponentially growing delay.  The id key of
+the private channel is renewed before its 24 hours run out.
 """
 
 from __future__ import annotations

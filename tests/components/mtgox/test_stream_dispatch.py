@@ -88,21 +88,16 @@ def shifted(ticker: Ticker) -> Ticker:
 
 
 def change_unannounced(
-    coordinator: MtGoxDataUpdateCoordinator,
-    *,
-    tickers_but: str | None = None,
-    balances_but: str | None = None,
+    coordinator: MtGoxDataUpdateCoordinator, *, tickers_but: str | None = None
 ) -> None:
-    """Change the data's tickers and wallets (but one), telling no listener."""
+    """Change every wallet's balance and the tickers (but one), telling no listener."""
     data = coordinator.data
     tickers = {
         pair: ticker if pair == tickers_but else shifted(ticker)
         for pair, ticker in data.tickers.items()
     }
     wallets = {
-        code: wallet
-        if code == balances_but
-        else Wallet(code, wallet.balance + 1, wallet.open_orders)
+        code: Wallet(code, wallet.balance + 1, wallet.open_orders)
         for code, wallet in data.account.wallets.items()
     }
     account = data.account._replace(wallets=wallets)
@@ -116,7 +111,9 @@ async def test_a_ticker_push_writes_its_pairs_sensors_and_the_value_only(
     change_unannounced(coordinator_of(streaming), tickers_but="BTCUSD")
     with written_states(hass) as written:
         trade_at(sandbox.exchange, "BTCUSD", "812.5")
-        await until(lambda: Decimal(state_of(hass, USD_PRICE)) == 812.5, "push")
+        await until(
+            lambda: Decimal(state_of(hass, USD_PRICE)) == Decimal("812.5"), "push"
+        )
         # The value follows the price: the only figure outside the pair.
         await until(lambda: PORTFOLIO in written, "the value written")
     reached = set(written)
