@@ -47,6 +47,7 @@ MODULES: Final[dict[str, list[str]]] = {
         "tests/components/mtgox/test_engine.py",
     ],
     "custom_components/mtgox/orders.py": [
+        "tests/components/mtgox/test_orders.py",
         "tests/components/mtgox/test_event.py",
         "tests/components/mtgox/test_coordinator.py",
         "tests/components/mtgox/test_stream_orders.py",

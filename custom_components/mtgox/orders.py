@@ -106,13 +106,15 @@ class OrderTracker:
         current = {
             order.oid: order for order in orders if order.oid not in self._reported
         }
+        # The list may have been made this long ago: an order the stream told
+        # of at that moment or later may be missing from it, yet open.
         listed_since = utcnow() - ORDER_LIST_AGE
         pushed_since = {
             oid: tracked
             for oid, tracked in self._open.items()
             if oid not in current
             and tracked.unlisted_since
-            and tracked.unlisted_since > listed_since
+            and tracked.unlisted_since >= listed_since
         }
         for oid, tracked in self._open.items():
             if oid not in current and oid not in pushed_since:
@@ -137,7 +139,8 @@ class OrderTracker:
             except MtGoxError as err:
                 self._result_failed(oid, tracked, err)
                 continue
-            del self._closed[oid]
+            if self._closed.pop(oid, None) is None:
+                continue  # the stream told of it while its result was read
             self._remember_reported(oid)
             updates.append(_order_update(tracked, result))
         return tuple(updates)
@@ -146,7 +149,9 @@ class OrderTracker:
         """Follow an order the stream says was placed or changed; False if reported."""
         if order.oid in self._reported:
             return False
-        tracked = self._open.get(order.oid)
+        # A change the stream held back, of an order a refresh saw go but
+        # could not read yet: the order is followed as open again, in one place.
+        tracked = self._open.get(order.oid) or self._closed.pop(order.oid, None)
         self._open[order.oid] = (
             _TrackedOrder(order, order.amount, unlisted_since=utcnow())
             if tracked is None
@@ -163,7 +168,7 @@ class OrderTracker:
         come from what the tracker saw, so no request is spent on them.
         """
         tracked = self._open.pop(oid, None) or self._closed.pop(oid, None)
-        if tracked is None or oid in self._reported:
+        if tracked is None:
             return None
         self._remember_reported(oid)
         order = tracked.order
@@ -185,7 +190,8 @@ class OrderTracker:
         if tracked.attempts < MAX_ORDER_RESULT_ATTEMPTS:
             LOGGER.debug("Could not read the result of order %s yet: %s", oid, err)
             return
-        del self._closed[oid]
+        if self._closed.pop(oid, None) is None:
+            return  # the stream told of it meanwhile
         LOGGER.warning(
             "Order %s left the book, but its result could not be read in %d "
             "refreshes (%s); no filled or cancelled event is sent for it",
