@@ -41,6 +41,7 @@ from .const import (
 )
 from .helpers import hurts_only_its_pair, rate_limited, refresh_failure, severity
 from .orders import OrderTracker
+from .push_topics import PushListeners
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from .backfill import Backfill
     from .nonce import NonceStore
     from .orders import OrderUpdate
+    from .push_topics import Topic
     from .stream import EntryStream
 
 type MtGoxConfigEntry = ConfigEntry[MtGoxRuntimeData]
@@ -133,6 +135,8 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
         self.book_pairs = BookPairs(hass)
         self.order_updates: tuple[OrderUpdate, ...] = ()
         """The orders that filled or were cancelled since the refresh before."""
+        self.push_listeners = PushListeners()
+        """The entities to update when a push changes what they show."""
         super().__init__(
             hass,
             LOGGER,
@@ -184,16 +188,23 @@ class MtGoxDataUpdateCoordinator(DataUpdateCoordinator[MtGoxData]):
 
     @callback
     def async_apply_push(
-        self, data: MtGoxData, order_updates: tuple[OrderUpdate, ...] = ()
+        self,
+        data: MtGoxData,
+        changed: Topic | None,
+        order_updates: tuple[OrderUpdate, ...] = (),
     ) -> None:
         """Show what a push changed at once, leaving the refresh schedule as it is.
 
-        Unlike async_set_updated_data, the safety net's next full refresh
-        keeps its time however often pushes arrive.
+        Only the listeners of ``changed`` run; None (the account read again)
+        runs every listener. Unlike async_set_updated_data, the safety net's
+        next full refresh keeps its time however often pushes arrive.
         """
         self.order_updates = order_updates
         self.data = data
-        self.async_update_listeners()
+        if changed is None:
+            self.async_update_listeners()
+        else:
+            self.push_listeners.notify(changed)
 
     @override
     async def _async_update_data(self) -> MtGoxData:

@@ -14,6 +14,7 @@ from homeassistant.const import EntityCategory, UnitOfTime
 
 from .const import StreamState
 from .entity import MtGoxAccountEntity, exact_state
+from .push_topics import Part, Topic
 
 if TYPE_CHECKING:
     from .coordinator import MtGoxDataUpdateCoordinator
@@ -68,6 +69,10 @@ class MtGoxEngineLagSensor(MtGoxDiagnosticSensor):
         """Stop the lag's request: no entity shows it any more."""
         self.coordinator.read_lag = False
         await super().async_will_remove_from_hass()
+
+    def _push_topics(self) -> tuple[Topic, ...]:
+        """Return the lag."""
+        return (Topic(Part.LAG),)
 
     @property
     def available(self) -> bool:

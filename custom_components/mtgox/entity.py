@@ -10,6 +10,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .coordinator import MtGoxDataUpdateCoordinator
 from .devices import account_device_identifier, pair_device_identifier
+from .push_topics import Part, Topic
 
 
 def exact_state(value: Decimal | int | None) -> str | int | None:
@@ -32,9 +33,19 @@ class MtGoxEntity(CoordinatorEntity[MtGoxDataUpdateCoordinator]):
         self._written: tuple[bool, object] | None = None
 
     async def async_added_to_hass(self) -> None:
-        """Remember what Home Assistant writes once the entity is added."""
+        """Listen to pushes too; remember what Home Assistant writes once added."""
         await super().async_added_to_hass()
+        if topics := self._push_topics():
+            self.async_on_remove(
+                self.coordinator.push_listeners.add(
+                    topics, self._handle_coordinator_update
+                )
+            )
         self._written = self._shown()
+
+    def _push_topics(self) -> tuple[Topic, ...]:
+        """Return what pushes change of what the entity shows; refreshes change all."""
+        return ()
 
     @callback
     def _handle_coordinator_update(self) -> None:
@@ -92,6 +103,10 @@ class MtGoxPairEntity(MtGoxEntity):
             translation_key="pair",
             translation_placeholders={"currency": currency},
         )
+
+    def _push_topics(self) -> tuple[Topic, ...]:
+        """Return the pair's ticker: its figures, or its availability."""
+        return (Topic(Part.TICKER, self.pair),)
 
     @property
     def available(self) -> bool:

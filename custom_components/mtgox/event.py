@@ -16,6 +16,7 @@ from homeassistant.core import HomeAssistant, callback
 from .entity import MtGoxAccountEntity
 from .helpers import order_data
 from .orders import ORDER_CANCELLED, ORDER_FILLED
+from .push_topics import Part, Topic
 
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -67,6 +68,10 @@ class MtGoxOrderEvent(MtGoxAccountEntity, EventEntity):
         """
         await super().async_will_remove_from_hass()
         self.registry_entry = None
+
+    def _push_topics(self) -> tuple[Topic, ...]:
+        """Return the open orders: a push may close one."""
+        return (Topic(Part.ORDERS),)
 
     @callback
     def _handle_coordinator_update(self) -> None:

@@ -3,11 +3,12 @@
 A ticker replaces its pair's ticker; a depth change sets one level of a book
 a sensor shows; the lag replaces the engine's lag while its sensor is enabled;
 an order push updates the open orders and fires the order events through the
-order tracker; a wallet push sets the wallet's
-balance, which it states exactly.  What a wallet holds for open orders moves
-without a message of its own (placing and cancelling send none), so any
-change of an order or a wallet reads the account once over HTTP, a second
-after the last of a burst of such pushes.
+order tracker; a wallet push sets the wallet's balance, which it states
+exactly.  Each push updates only the entities that show what it changed
+(push_topics.py).  What a wallet holds for open orders moves without a
+message of its own (placing and cancelling send none), so any change of an
+order or a wallet reads the account once over HTTP, a second after the last
+of a burst of such pushes; that read updates every entity.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .api.pushes import (
     WalletPush,
 )
 from .const import LOGGER
+from .push_topics import Part, Topic
 
 if TYPE_CHECKING:
     from .api.pushes import Push
@@ -65,16 +67,20 @@ class PushApplier:
         match push:
             case TickerPush(ticker) if ticker.pair in coordinator.pairs:
                 data = data._replace(tickers={**data.tickers, ticker.pair: ticker})
+                changed = Topic(Part.TICKER, ticker.pair)
             case DepthPush() as depth if depth.pair in data.books:
                 book = data.books[depth.pair].with_level(
                     depth.side, depth.price, depth.total_volume
                 )
                 data = data._replace(books={**data.books, depth.pair: book})
+                changed = Topic(Part.BOOK, depth.pair)
             case LagPush(lag) if coordinator.read_lag:
                 data = data._replace(lag=lag)
+                changed = Topic(Part.LAG)
             case OrderPush(order) if coordinator.orders.pushed(order):
                 others = [known for known in data.orders if known.oid != order.oid]
                 data = data._replace(orders=(*others, order))
+                changed = Topic(Part.ORDERS)
                 self._read_account_soon()
             case OrderGonePush(oid) as gone:
                 update = coordinator.orders.pushed_gone(oid, completed=gone.completed)
@@ -82,13 +88,15 @@ class PushApplier:
                 data = data._replace(
                     orders=tuple(o for o in data.orders if o.oid != oid)
                 )
+                changed = Topic(Part.ORDERS)
                 self._read_account_soon()
             case WalletPush() as wallet:
                 data = self._with_balance(data, wallet)
+                changed = Topic(Part.WALLET, wallet.currency)
             case _:
                 return
         self.applied += 1
-        coordinator.async_apply_push(data, updates)
+        coordinator.async_apply_push(data, changed, updates)
 
     def _with_balance(self, data: MtGoxData, push: WalletPush) -> MtGoxData:
         """Set a wallet's new balance; a wallet not known yet is read with the rest."""
@@ -118,7 +126,8 @@ class PushApplier:
             )
             return
         coordinator = self._coordinator
-        coordinator.async_apply_push(coordinator.data._replace(account=account))
+        # Every wallet and account figure may have moved: every listener runs.
+        coordinator.async_apply_push(coordinator.data._replace(account=account), None)
 
     @callback
     def shutdown(self) -> None:

@@ -22,6 +22,7 @@ from .diagnostic_sensors import (
     MtGoxStreamSensor,
 )
 from .entity import MtGoxAccountEntity, MtGoxPairEntity, exact_state
+from .push_topics import Part, Topic
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -84,6 +85,8 @@ class MtGoxAccountSensorEntityDescription(SensorEntityDescription):
     value_fn: Callable[[MtGoxDataUpdateCoordinator], Decimal | int | None]
     # The currency an amount is in: its unit and display precision.
     currency_fn: Callable[[MtGoxDataUpdateCoordinator], str] | None = None
+    # What pushes change of what value_fn reads; the rest changes by refreshes.
+    push_topics: tuple[Topic, ...] = ()
 
 
 TICKER_SENSORS: tuple[MtGoxTickerSensorEntityDescription, ...] = (
@@ -153,12 +156,14 @@ ACCOUNT_SENSORS: tuple[MtGoxAccountSensorEntityDescription, ...] = (
             coordinator.valuation_currency
         ),
         currency_fn=lambda coordinator: coordinator.valuation_currency,
+        push_topics=(Topic(Part.TICKER), Topic(Part.WALLET)),
     ),
     MtGoxAccountSensorEntityDescription(
         key="open_orders",
         translation_key="open_orders",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda coordinator: len(coordinator.data.orders),
+        push_topics=(Topic(Part.ORDERS),),
     ),
     MtGoxAccountSensorEntityDescription(
         key="trade_fee",
@@ -266,6 +271,10 @@ class MtGoxBookSensor(MtGoxPairSensor):
 
     entity_description: MtGoxBookSensorEntityDescription
 
+    def _push_topics(self) -> tuple[Topic, ...]:
+        """Return the pair's ticker (the last price) and its book."""
+        return (*super()._push_topics(), Topic(Part.BOOK, self.pair))
+
     @property
     def available(self) -> bool:
         """Return whether the last refresh read this pair's ticker and book."""
@@ -302,6 +311,10 @@ class MtGoxWalletSensor(MtGoxAccountEntity, SensorEntity):
         self._attr_native_unit_of_measurement = currency
         self._attr_suggested_display_precision = display_decimals(currency)
 
+    def _push_topics(self) -> tuple[Topic, ...]:
+        """Return the wallet."""
+        return (Topic(Part.WALLET, self.currency),)
+
     @property
     def available(self) -> bool:
         """Return whether the account still has this wallet."""
@@ -333,6 +346,10 @@ class MtGoxAccountSensor(MtGoxAccountEntity, SensorEntity):
             currency = description.currency_fn(coordinator)
             self._attr_native_unit_of_measurement = currency
             self._attr_suggested_display_precision = display_decimals(currency)
+
+    def _push_topics(self) -> tuple[Topic, ...]:
+        """Return what the description says pushes change."""
+        return self.entity_description.push_topics
 
     @property
     def native_value(self) -> str | int | None:

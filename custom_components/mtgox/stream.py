@@ -2,16 +2,16 @@
 
 One background task of the config entry (cancelled when it unloads) finds
 the stream by reading the server's channel list (a server without one is
-polled only), connects, subscribes the tracked pairs' tickers, the lag and the
-account's private channel, and applies each push at once.  Once every
-subscription is answered the stream is *connected*: the coordinator then
-refreshes fully only every 5 minutes, after one refresh that reads what the
-time without a stream may have hidden.  When the connection drops, a
-subscription is refused or nothing arrives for 60 s (after 30 s of quiet it
-asks for an answer, so a quiet market is no silence), polling goes back to
-its interval at once, with a refresh, and the task connects again after a
-jittered, exponentially growing delay.  The id key of the private channel is
-renewed before its 24 hours run out.
+polled only), connects, subscribes the tracked pairs' tickers, the books and
+the lag that sensors show and the account's private channel, and applies each
+push at once.  Once every subscription is answered the stream is
+*connected*: the coordinator then refreshes fully only every 5 minutes, after
+one refresh that reads what the time without a stream may have hidden.  When
+the connection drops, a subscription is refused or nothing arrives for 60 s
+(after 30 s of quiet it asks for an answer, so a quiet market is no silence),
+polling goes back to its interval at once, with a refresh, and the task
+connects again after a jittered, exponentially growing delay.  The id key of
+the private channel is renewed before its 24 hours run out.
 """
 
 from __future__ import annotations
@@ -157,7 +157,10 @@ class EntryStream:
         channels = [f"ticker.{p}" for p in coordinator.pairs if p in traded]
         # The books a sensor shows, as the last refresh chose them (book.py).
         channels += [f"depth.{p}" for p in coordinator.data.books if p in traded]
-        channels.append(LAG_CHANNEL)
+        if coordinator.read_lag or not channels:
+            # A lag message follows every order anyone places: read them only
+            # for the lag sensor (enabling it reloads the entry).
+            channels.append(LAG_CHANNEL)
         stream = MtGoxStream(async_get_clientsession(self._hass), self._base_url)
         self._set_state(StreamState.CONNECTING)
         try:
@@ -166,7 +169,9 @@ class EntryStream:
             self.counters.connections += 1
             if idkey is not None:
                 await stream.subscribe_private(idkey)
-            await self._async_read(stream, len(channels) + (idkey is not None))
+            await self._async_read(
+                stream, channels[0], len(channels) + (idkey is not None)
+            )
         except MtGoxError as err:
             # Once per loss; the failed attempts after it only at debug level.
             log = LOGGER.info if self.state is StreamState.CONNECTED else LOGGER.debug
@@ -175,11 +180,17 @@ class EntryStream:
             await stream.close()
         return self.state is StreamState.CONNECTED
 
-    async def _async_read(self, stream: MtGoxStream, subscriptions: int) -> None:
-        """Apply messages until the connection fails (raised as MtGoxError)."""
+    async def _async_read(
+        self, stream: MtGoxStream, question: str, subscriptions: int
+    ) -> None:
+        """Apply messages until the connection fails (raised as MtGoxError).
+
+        ``question`` is a channel subscribed already: subscribing it again
+        after a quiet while asks the server for an answer.
+        """
         answered = 0
         while True:
-            push = await self._async_next(stream)
+            push = await self._async_next(stream, question)
             if isinstance(push, Subscribed):
                 answered += 1
                 if answered == subscriptions:
@@ -191,7 +202,7 @@ class EntryStream:
             if self._idkey is not None and dt_util.utcnow() >= self._idkey_until:
                 await self._async_renew_idkey(stream)
 
-    async def _async_next(self, stream: MtGoxStream) -> Push | None:
+    async def _async_next(self, stream: MtGoxStream, question: str) -> Push | None:
         """Return the next message, skipping unreadable frames; raise on silence."""
         asked = False
         while True:
@@ -202,7 +213,7 @@ class EntryStream:
                     self.counters.silences += 1
                     raise
                 asked = True
-                await stream.subscribe(LAG_CHANNEL)
+                await stream.subscribe(question)
                 continue
             except MtGoxResponseError as err:
                 self.counters.skipped_frames += 1

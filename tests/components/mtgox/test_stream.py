@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
 )
@@ -21,7 +22,9 @@ from pytest_homeassistant_custom_component.typing import (  # type: ignore[impor
 )
 
 from custom_components.mtgox.const import (
+    CONF_PAIRS,
     CONF_STREAMING,
+    DOMAIN,
     STREAMING_UPDATE_INTERVAL,
     StreamState,
 )
@@ -33,6 +36,7 @@ from custom_components.mtgox.stream import (
 )
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.runner import Sandbox
+from mtgox_sandbox.stream.channels import LAG_CHANNEL, channel_uuid
 
 from . import setup_entry, state_of
 from .market import trade_at, units
@@ -75,6 +79,28 @@ async def test_a_trade_reaches_the_price_by_push_alone(
     assert stream.counters.reconnects == 0
 
 
+@pytest.mark.parametrize("lag_sensor", [False, True])
+async def test_the_lag_is_streamed_only_for_its_sensor(
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    mock_config_entry: MockConfigEntry,
+    lag_sensor: bool,
+) -> None:
+    """Every order brings a lag message: subscribed only while the sensor is enabled."""
+    if lag_sensor:  # registered enabled, as a user who enabled it has it
+        mock_config_entry.add_to_hass(hass)
+        er.async_get(hass).async_get_or_create(
+            "sensor",
+            DOMAIN,
+            f"{sandbox.account.id}_engine_lag",
+            config_entry=mock_config_entry,
+        )
+    await setup_entry(hass, mock_config_entry, options={CONF_STREAMING: True})
+    await connected(hass, mock_config_entry)
+    [connection] = sandbox.server.stream.connections
+    assert (channel_uuid(LAG_CHANNEL) in connection.subscriptions) is lag_sensor
+
+
 async def test_silence_falls_back_and_reconnects(
     hass: HomeAssistant, sandbox: Sandbox, streaming: MockConfigEntry
 ) -> None:
@@ -114,6 +140,20 @@ async def test_a_quiet_market_is_no_silence(
         await until(messages_reach(stream, first + answers), "answer")
     assert stream.state is StreamState.CONNECTED
     assert stream.counters.connections == 1
+    # The question subscribed nothing new: no lag message per order from now on.
+    [connection] = sandbox.server.stream.connections
+    assert channel_uuid(LAG_CHANNEL) not in connection.subscriptions
+
+
+async def test_untraded_pairs_alone_stream_the_lag(
+    hass: HomeAssistant, sandbox: Sandbox, mock_config_entry: MockConfigEntry
+) -> None:
+    """No ticker channel to subscribe: the lag keeps the connection answerable."""
+    options = {CONF_STREAMING: True, CONF_PAIRS: ["BTCAUD"]}
+    await setup_entry(hass, mock_config_entry, options=options)
+    await connected(hass, mock_config_entry)
+    [connection] = sandbox.server.stream.connections
+    assert channel_uuid(LAG_CHANNEL) in connection.subscriptions
 
 
 async def test_garbage_frame_is_skipped_and_counted(
