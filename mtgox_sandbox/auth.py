@@ -162,7 +162,7 @@ def authenticate(
     *,
     rights: Collection[str],
     now_us: int,
-    refuse_nonce: bool = False,
+    refuse_nonce: bool,
 ) -> Account:
     """Return the account a private call acts for, in the order described above.
 
@@ -181,7 +181,7 @@ def admit(
     *,
     rights: Collection[str],
     now_us: int,
-    refuse_nonce: bool = False,
+    refuse_nonce: bool,
 ) -> Account:
     """Let a call through its signature check (steps 1-2), rights and nonce.
 
