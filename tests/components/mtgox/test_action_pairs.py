@@ -14,6 +14,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     MockConfigEntry,
 )
 
+from custom_components.mtgox.api import MtGoxApiError
 from custom_components.mtgox.const import CONF_PAIRS, MTGOX_PAIRS
 from mtgox_sandbox.faults import FaultKind
 from mtgox_sandbox.runner import Sandbox
@@ -81,7 +82,10 @@ async def test_an_untracked_pair_is_refused_without_asking(
 
 
 async def test_an_unreadable_list_does_not_stop_orders(
-    hass: HomeAssistant, sandbox: Sandbox, init_integration: MockConfigEntry
+    hass: HomeAssistant,
+    sandbox: Sandbox,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Without the server's list the exchange judges the pair; it is not asked again."""
     sandbox.faults.add(FaultKind.STATUS, path="2/stream/list_public", status=503)
@@ -92,6 +96,10 @@ async def test_an_unreadable_list_does_not_stop_orders(
     assert len(open_sandbox_orders(sandbox)) == 2
     assert sandbox.counters[LIST_PUBLIC] == 1
     assert init_integration.runtime_data.traded_pairs == ()
+    (logged,) = [record for record in caplog.records if "pairs" in record.msg]
+    assert logged.msg == "Could not read the pairs the server trades: %s"
+    assert isinstance(logged.args, tuple)
+    assert isinstance(logged.args[0], MtGoxApiError)
 
 
 async def test_a_failing_server_fails_the_order_and_is_asked_again(

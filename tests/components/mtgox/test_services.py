@@ -22,6 +22,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     MockUser,
 )
 
+from custom_components.mtgox.api import MtGoxError
 from custom_components.mtgox.compat import ATTR_CONFIG_ENTRY_ID
 from custom_components.mtgox.const import CONF_API_VERSION, CONF_PAIRS, DOMAIN
 from custom_components.mtgox.coordinator import MtGoxConfigEntry
@@ -354,6 +355,11 @@ async def test_place_order_without_waiting_for_the_response(
             "amount_below_minimum",
             {"amount": "0.00999999", "minimum": "0.01"},
         ),
+        (  # Decimal("0.00000001") prints as 1E-8 unless told otherwise
+            {"amount": "0.00000001"},
+            "amount_below_minimum",
+            {"amount": "0.00000001", "minimum": "0.01"},
+        ),
         (
             {"amount": "1.00000001"},
             "amount_above_maximum",
@@ -489,7 +495,14 @@ async def test_place_order_when_its_fills_cannot_be_read(
     assert response["order_id"] == order.oid
     assert response["status"] == "unknown"
     assert response["filled_amount"] is None
-    assert f"Placed order {order.oid}, but could not read its fills" in caplog.text
+    (logged,) = [
+        record for record in caplog.records if "could not read its fills" in record.msg
+    ]
+    assert logged.msg == "Placed order %s, but could not read its fills: %s"
+    assert isinstance(logged.args, tuple)
+    oid, error = logged.args
+    assert oid == order.oid
+    assert isinstance(error, MtGoxError)
 
 
 async def test_place_order_status_is_not_from_the_cached_order_list(
@@ -531,6 +544,11 @@ async def test_cancel_order_just_placed_with_the_cache_on(
     # Cancelled directly: the order list was not read again.
     assert sandbox.counters["1:orders"] == orders_read
     assert sandbox.counters["1:order/cancel"] == 1
+    # Cancelled, it is no longer kept among the orders this entry placed.
+    assert (
+        placed["order_id"]
+        not in init_integration.runtime_data.coordinator.orders.placed
+    )
 
 
 async def test_cancel_order_placed_elsewhere(
@@ -735,6 +753,7 @@ async def test_v0_order_placed_without_a_known_id(
     assert placed["status"] == "unknown"
     assert placed["filled_amount"] is None
     assert sandbox.counters["0:buyBTC.php"] == 1
+    assert sandbox.counters["1:order/result"] == 0  # no order to ask about
 
 
 async def test_get_orders_without_any(
