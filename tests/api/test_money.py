@@ -21,6 +21,7 @@ from custom_components.mtgox.api.money import (
     multiplier,
     order_amount,
     order_units,
+    split_pair,
     to_int_units,
 )
 
@@ -189,6 +190,7 @@ def test_units_round_trip_exactly(units: int, currency: str) -> None:
         ("0.5", "BTC", Decimal("0.5")),
         (" 1.50 ", "USD", Decimal("1.50")),
         ("0.00000001", "BTC", Decimal("0.00000001")),
+        ("0.123456780", "BTC", Decimal("0.12345678")),  # the zero is no decimal
         ("1E+3", "JPY", Decimal(1000)),
         (Decimal("92233720368.54775807"), "BTC", Decimal("92233720368.54775807")),
     ],
@@ -222,8 +224,16 @@ def test_order_amount_says_which_rule_is_broken(
         order_amount(value, currency)  # type: ignore[arg-type]
 
     assert caught.value.problem is problem
+    assert caught.value.value == value
     assert caught.value.currency == currency
     assert isinstance(caught.value, ValueError)
+
+
+def test_split_pair() -> None:
+    assert split_pair("BTCUSD") == ("BTC", "USD")
+    assert split_pair("LTCEUR") == ("LTC", "EUR")
+    with pytest.raises(ValueError, match=r"^not a pair such as 'BTCUSD': 'BTCUS'$"):
+        split_pair("BTCUS")
 
 
 def test_order_units_are_the_checked_amount_in_integer_units() -> None:

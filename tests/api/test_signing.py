@@ -78,5 +78,6 @@ def test_invalid_secret_is_refused_without_echoing_it() -> None:
 
     # The whole message: nothing of the secret, not even a fragment, around it.
     assert str(caught.value) == "api_secret is not valid base64"
+    # Nor the decoder's own error chained to it, shown or hidden.
     assert caught.value.__cause__ is None
-    assert caught.value.__suppress_context__
+    assert caught.value.__context__ is None

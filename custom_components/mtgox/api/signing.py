@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-import binascii
+import contextlib
 import hashlib
 import hmac
 from typing import TYPE_CHECKING
@@ -17,14 +17,11 @@ if TYPE_CHECKING:
 
 def decode_secret(api_secret: str) -> bytes:
     """Return the HMAC key: the API secret is base64 of the raw key bytes."""
-    try:
-        key = base64.b64decode(api_secret.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        key = b""
-    if not key:
-        # Neither the secret nor a fragment of it belongs in the message.
-        raise ValueError("api_secret is not valid base64") from None
-    return key
+    with contextlib.suppress(ValueError):  # binascii.Error is a ValueError
+        if key := base64.b64decode(api_secret.strip(), validate=True):
+            return key
+    # Neither the secret nor a fragment of it belongs in the message.
+    raise ValueError("api_secret is not valid base64")
 
 
 def encode_form(nonce: int, params: Sequence[tuple[str, str]]) -> str:
