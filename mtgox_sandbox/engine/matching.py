@@ -178,11 +178,9 @@ class Matching:
             ):
                 break
             amount_int = min(taker.amount_int, maker.amount_int)
-            out_of_money = False
             if taker.side == "bid" and limit is None:
                 # A market bid buys what its budget (its reserve) pays for in full.
                 affordable = taker.reserved_int * BTC_MULTIPLIER // price
-                out_of_money = affordable < amount_int
                 amount_int = min(amount_int, affordable)
                 if amount_int * price < BTC_MULTIPLIER:
                     # Change worth less than one unit: a trade with it would
@@ -193,10 +191,6 @@ class Matching:
                 makers.remove(maker, price)
                 self._close(maker, COMPLETED, "completed_passive")
             self._depth_changed(book, taker.pair, maker.side, price, -amount_int)
-            if out_of_money:
-                # Its few units of change would buy dust that rounds to a
-                # value of 0, one satoshi at a time: stop here instead.
-                break
 
     def _fill(
         self, taker: Order, maker: Order, amount_int: int, price_int: int

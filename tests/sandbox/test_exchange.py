@@ -455,6 +455,17 @@ def test_market_bid_too_poor_for_one_satoshi_buys_nothing(
     assert balances(buyer, "USD") == (1, 0)
 
 
+def test_market_bid_of_one_unit_buys_a_satoshi_worth_exactly_that(
+    exchange: Exchange, alice: Account
+) -> None:
+    buyer = exchange.add_account("buyer", "s", ["trade"], funds={"USD": 1})
+    exchange.place_order(alice, "BTCUSD", "ask", BTC, 1000 * USD)
+    order = exchange.place_order(buyer, "BTCUSD", "bid", BTC, None)
+    # At $1000 one satoshi costs $0.00001, the smallest unit: it trades.
+    assert [(f.amount_int, f.spent_int) for f in order.fills] == [(1, 1)]
+    assert balances(buyer, "USD") == (0, 0)
+
+
 def test_order_result_reports_fills_and_totals(
     exchange: Exchange, alice: Account, bob: Account
 ) -> None:
