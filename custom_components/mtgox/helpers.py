@@ -108,6 +108,11 @@ def pair_labels(pairs: Iterable[str]) -> str:
     return ", ".join(pair_label(pair) for pair in pairs)
 
 
+def plain(number: Decimal) -> str:
+    """Return ``number`` as a person writes it: 0.00000001, never 1E-8."""
+    return format(number, "f")
+
+
 def order_data(order: Order, **bitcoin_amounts: Decimal) -> dict[str, Any]:
     """Describe an order with the named BTC amounts, as exact padded text."""
     return {

@@ -44,6 +44,7 @@ from .helpers import (
     order_data,
     pair_label,
     pair_labels,
+    plain,
     translated_client_errors,
 )
 
@@ -126,17 +127,16 @@ def _requested_number(call: ServiceCall, field: str, currency: str) -> Decimal:
 
 def _requested_pair(call: ServiceCall, coordinator: MtGoxDataUpdateCoordinator) -> str:
     """Return the pair to trade: the one asked for, or the first tracked one."""
-    tracked_pairs = coordinator.pairs
     # "BTC/USD", as every text writes it, is read as BTCUSD.
-    asked: str = call.data.get(ATTR_PAIR, tracked_pairs[0])
+    asked: str = call.data.get(ATTR_PAIR, coordinator.pairs[0])
     pair = asked.strip().upper().replace("/", "")
-    if pair not in tracked_pairs:
+    if pair not in coordinator.pairs:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="pair_not_tracked",
             translation_placeholders={
                 "pair": pair_label(pair) if PAIR_PATTERN.fullmatch(pair) else asked,
-                "tracked_pairs": pair_labels(tracked_pairs),
+                "tracked_pairs": pair_labels(coordinator.pairs),
             },
         )
     return pair
@@ -180,8 +180,8 @@ def _requested_amount(
             translation_domain=DOMAIN,
             translation_key="amount_below_minimum",
             translation_placeholders={
-                "amount": format(amount, "f"),
-                "minimum": format(MIN_ORDER_AMOUNT, "f"),
+                "amount": plain(amount),
+                "minimum": plain(MIN_ORDER_AMOUNT),
             },
         )
     if amount > coordinator.max_order_amount:
@@ -189,8 +189,8 @@ def _requested_amount(
             translation_domain=DOMAIN,
             translation_key="amount_above_maximum",
             translation_placeholders={
-                "amount": format(amount, "f"),
-                "maximum": format(coordinator.max_order_amount, "f"),
+                "amount": plain(amount),
+                "maximum": plain(coordinator.max_order_amount),
             },
         )
     return amount
@@ -257,7 +257,7 @@ async def _async_place_order(call: ServiceCall) -> ServiceResponse:
                 translation_key="order_outcome_unknown",
                 translation_placeholders={
                     "side": side_name,
-                    "amount": format(amount, "f"),
+                    "amount": plain(amount),
                     "pair": pair_label(pair),
                 },
             ) from err

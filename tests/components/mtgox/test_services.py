@@ -365,6 +365,11 @@ async def test_place_order_without_waiting_for_the_response(
             "amount_above_maximum",
             {"amount": "1.00000001", "maximum": "1"},
         ),
+        (  # and Decimal("1e1") as 1E+1
+            {"amount": "1e1"},
+            "amount_above_maximum",
+            {"amount": "10", "maximum": "1"},
+        ),
         (
             {"pair": "BTCGBP"},
             "pair_not_tracked",
