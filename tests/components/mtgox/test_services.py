@@ -579,6 +579,21 @@ async def test_cancel_order_placed_elsewhere(
     assert sandbox.counters["1:order/cancel"] == 1
 
 
+async def test_cancel_order_placed_elsewhere_with_one_tracked_pair(
+    hass: HomeAssistant, sandbox: Sandbox, mock_config_entry: MockConfigEntry
+) -> None:
+    """An unknown order is cancelled on the one tracked pair."""
+    await setup_entry(hass, mock_config_entry, options={CONF_PAIRS: ["BTCEUR"]})
+    order = sandbox.exchange.place_order(
+        sandbox.account, "BTCUSD", "bid", 50_000_000, 10_000_000
+    )
+
+    response = await cancel_order(hass, mock_config_entry, order.oid)
+
+    assert response["order_id"] == order.oid
+    assert open_sandbox_orders(sandbox) == []
+
+
 async def test_cancel_order(
     hass: HomeAssistant, sandbox: Sandbox, init_integration: MtGoxConfigEntry
 ) -> None:
