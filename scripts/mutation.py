@@ -52,10 +52,6 @@ MODULES: Final[dict[str, list[str]]] = {
         "tests/components/mtgox/test_coordinator.py",
         "tests/components/mtgox/test_stream_orders.py",
     ],
-    "custom_components/mtgox/coordinator.py": [
-        "tests/components/mtgox/test_event.py",
-        "tests/components/mtgox/test_coordinator.py",
-    ],
     # The sandbox: auth, the ledger and the matching. The matching leaves out
     # test_conservation: hypothesis for each of its 500 mutants takes an hour.
     "mtgox_sandbox/auth.py": [
