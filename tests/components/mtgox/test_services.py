@@ -590,6 +590,7 @@ async def test_cancel_order_placed_elsewhere_with_one_tracked_pair(
 
     response = await cancel_order(hass, mock_config_entry, order.oid)
 
+    assert response is not None
     assert response["order_id"] == order.oid
     assert open_sandbox_orders(sandbox) == []
 
