@@ -12,6 +12,7 @@ from homeassistant.helpers import intent
 from .compat import vol_schema
 from .const import BITCOIN, DOMAIN
 from .exposure import Exposure, not_exposed
+from .helpers import plain
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -26,7 +27,7 @@ CURRENCY_SLOT_SCHEMA: Final = {vol.Optional(SLOT_CURRENCY): vol_schema(cv.string
 
 def spoken_amount(value: Decimal) -> str:
     """Write an amount without the trailing zeros Mt.Gox pads it with."""
-    text = f"{value:f}"
+    text = plain(value)
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 

@@ -12,6 +12,7 @@ from homeassistant.const import CONF_API_KEY
 
 from .api import OrderBook
 from .const import CONF_API_SECRET
+from .helpers import plain
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -53,7 +54,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     if isinstance(value, Decimal | datetime):
-        return value.isoformat() if isinstance(value, datetime) else f"{value:f}"
+        return value.isoformat() if isinstance(value, datetime) else plain(value)
     return value
 
 

@@ -10,13 +10,14 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .coordinator import MtGoxDataUpdateCoordinator
 from .devices import account_device_identifier, pair_device_identifier
+from .helpers import plain
 from .push_topics import Part, Topic
 
 
 def exact_state(value: Decimal | int | None) -> str | int | None:
     """Render an amount exactly, in positional notation (never ``0E-8``)."""
     if isinstance(value, Decimal):
-        return f"{value:f}"
+        return plain(value)
     return value
 
 
