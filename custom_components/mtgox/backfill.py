@@ -254,15 +254,11 @@ class Backfill:
     async def _async_resume_point(self, pair: str) -> tuple[datetime, Decimal]:
         """Return the first hour to import and the volume summed before it."""
         earliest = _hour_of(dt_util.utcnow() - self._depth)
+        statistic_id = volume_statistic_id(self._url, pair)
         last = await get_instance(self._hass).async_add_executor_job(
-            get_last_statistics,
-            self._hass,
-            1,
-            volume_statistic_id(self._url, pair),
-            False,
-            {"sum"},
+            get_last_statistics, self._hass, 1, statistic_id, False, {"sum"}
         )
-        rows = last.get(volume_statistic_id(self._url, pair))
+        rows = last.get(statistic_id)
         if not rows:
             return earliest, Decimal(0)
         row = rows[0]
