@@ -20,7 +20,7 @@ import pytest
 from mtgox_sandbox.auth import new_credentials
 from mtgox_sandbox.engine.models import OPEN, Account
 from mtgox_sandbox.exchange import Exchange
-from mtgox_sandbox.group_commit import GroupCommit
+from mtgox_sandbox.group_commit import MAX_TURNS, GroupCommit
 from mtgox_sandbox.runner import Sandbox
 
 from .helpers import Caller, memory_exchange, saved_exchange
@@ -73,6 +73,53 @@ async def test_calls_handled_together_share_one_commit_before_any_answer() -> No
         await call("d")  # a later call: a commit of its own
         assert log[4:] == ["commit", "d"]
         assert group.commits == 2
+
+
+async def test_calls_arriving_while_the_group_grows_join_its_commit() -> None:
+    log: list[str] = []
+    with memory_exchange(seed=1) as exchange:
+        account = exchange.add_account(*new_credentials(), ["trade"])
+        exchange.commit()
+        group = recorded(exchange, log)
+
+        async def call(name: str, turns_later: int) -> None:
+            for _ in range(turns_later):
+                await asyncio.sleep(0)  # handled in a later turn of the loop
+            rest_bid(exchange, account)
+            await group.durable()
+            log.append(name)
+
+        # a and b in one turn (the group grew), c and d in the turns after
+        await asyncio.gather(call("a", 0), call("b", 0), call("c", 1), call("d", 2))
+        assert log == ["commit", "a", "b", "c", "d"]
+        await call("e", 0)  # alone: committed in the next turn, by itself
+        assert log[5:] == ["commit", "e"]
+
+
+async def test_a_group_that_keeps_growing_still_commits_in_bounded_turns() -> None:
+    with memory_exchange(seed=1) as exchange:
+        account = exchange.add_account(*new_credentials(), ["trade"])
+        exchange.commit()
+        group = recorded(exchange, [])
+        joined: list[int] = []
+
+        async def call(turns_later: int) -> int:
+            """Join the group ``turns_later`` turns on; return how many had joined."""
+            for _ in range(turns_later):
+                await asyncio.sleep(0)
+            rest_bid(exchange, account)
+            joined.append(turns_later)
+            await group.durable()
+            return len(joined)
+
+        # Two in the first turn (the group grows), then one more every turn.
+        turns = [0, *range(4 * MAX_TURNS)]
+        answered_after = await asyncio.gather(*(call(turn) for turn in turns))
+        # Its commit came MAX_TURNS turns after the first: 2 + MAX_TURNS had
+        # joined then, and one more in that turn, before its answer ran.
+        assert answered_after[0] == MAX_TURNS + 3, "the first answer waited unbounded"
+        assert group.commits > 1
+        assert not exchange.store.has_changes
 
 
 async def test_nothing_uncommitted_means_no_commit_and_no_wait() -> None:
