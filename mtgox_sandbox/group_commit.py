@@ -22,9 +22,6 @@ import asyncio
 from collections.abc import Callable
 from typing import Final
 
-from aiohttp import web
-from aiohttp.typedefs import Handler, Middleware
-
 MAX_TURNS: Final = 8
 """Loop turns a group may keep growing before it commits regardless: each
 commit costs a few page writes, a turn under load about a request's work."""
@@ -87,15 +84,3 @@ class GroupCommit:
             for waiter in group:
                 if not waiter.done():
                     waiter.set_result(None)
-
-
-def commit_before_answer(group: GroupCommit) -> Middleware:
-    """Return the middleware holding every answer until ``group`` has committed."""
-
-    @web.middleware
-    async def hold(request: web.Request, handler: Handler) -> web.StreamResponse:
-        response = await handler(request)
-        await group.durable()
-        return response
-
-    return hold
