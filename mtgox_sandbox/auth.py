@@ -93,7 +93,7 @@ def signed_message(version: int, path_after_version: str, body: bytes) -> bytes:
 
 
 @functools.lru_cache(maxsize=SECRETS_KEPT_DECODED)
-def _keyed_hmac(secret: str) -> "hmac.HMAC":
+def _keyed_hmac(secret: str) -> hmac.HMAC:
     """Return an HMAC-SHA512 keyed with a secret, built once rather than per request.
 
     Each request signs with a copy, which skips decoding the secret and hashing

@@ -267,10 +267,9 @@ class SandboxServer:
 
         taken = self.faults.take(f"{version_text}/{path}")
         faults = {fault.kind: fault for fault in taken}
-        if faults:
-            early = await before_answer(request, faults, self._stopping)
-            if early is not None:
-                return early
+        early = await before_answer(request, faults, self._stopping)
+        if early is not None:
+            return early
         if isinstance(route, ApiError):
             return json_response(api.failure(route), route.status)
         if FaultKind.STATUS in faults:
@@ -287,9 +286,7 @@ class SandboxServer:
             response = json_response(api.failure(rejected), rejected.status)
         except ApiError as error:
             response = json_response(api.failure(error), error.status)
-        if faults:
-            return await after_answer(request, response, faults, self._stopping)
-        return response
+        return await after_answer(request, response, faults, self._stopping)
 
     async def _limited_client(
         self, request: web.Request, api: ApiVersion, route: Route | ApiError
