@@ -10,7 +10,9 @@ leaves: the client is dropped).
 """
 
 import asyncio
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
@@ -50,6 +52,21 @@ def recorded(exchange: Exchange, log: list[str]) -> GroupCommit:
     return GroupCommit(commit, lambda: exchange.store.has_changes)
 
 
+@contextlib.contextmanager
+def trading(log: list[str]) -> Iterator[tuple[Exchange, Account, GroupCommit]]:
+    """Yield an exchange in memory, a trading account, and a group noting into ``log``."""
+    with memory_exchange(seed=1) as exchange:
+        account = exchange.add_account(*new_credentials(), ["trade"])
+        exchange.commit()
+        yield exchange, account, recorded(exchange, log)
+
+
+async def turns_later(count: int) -> None:
+    """Return ``count`` turns of the event loop later."""
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
 def rest_bid(exchange: Exchange, account: Account) -> str:
     """Place a resting bid directly on the engine; return its oid."""
     return exchange.place_order(account, PAIR, "bid", AMOUNT, RESTING_BID).oid
@@ -57,10 +74,7 @@ def rest_bid(exchange: Exchange, account: Account) -> str:
 
 async def test_calls_handled_together_share_one_commit_before_any_answer() -> None:
     log: list[str] = []
-    with memory_exchange(seed=1) as exchange:
-        account = exchange.add_account(*new_credentials(), ["trade"])
-        exchange.commit()
-        group = recorded(exchange, log)
+    with trading(log) as (exchange, account, group):
 
         async def call(name: str) -> None:
             rest_bid(exchange, account)
@@ -77,14 +91,10 @@ async def test_calls_handled_together_share_one_commit_before_any_answer() -> No
 
 async def test_calls_arriving_while_the_group_grows_join_its_commit() -> None:
     log: list[str] = []
-    with memory_exchange(seed=1) as exchange:
-        account = exchange.add_account(*new_credentials(), ["trade"])
-        exchange.commit()
-        group = recorded(exchange, log)
+    with trading(log) as (exchange, account, group):
 
-        async def call(name: str, turns_later: int) -> None:
-            for _ in range(turns_later):
-                await asyncio.sleep(0)  # handled in a later turn of the loop
+        async def call(name: str, turn: int) -> None:
+            await turns_later(turn)
             rest_bid(exchange, account)
             await group.durable()
             log.append(name)
@@ -97,18 +107,14 @@ async def test_calls_arriving_while_the_group_grows_join_its_commit() -> None:
 
 
 async def test_a_group_that_keeps_growing_still_commits_in_bounded_turns() -> None:
-    with memory_exchange(seed=1) as exchange:
-        account = exchange.add_account(*new_credentials(), ["trade"])
-        exchange.commit()
-        group = recorded(exchange, [])
+    with trading([]) as (exchange, account, group):
         joined: list[int] = []
 
-        async def call(turns_later: int) -> int:
-            """Join the group ``turns_later`` turns on; return how many had joined."""
-            for _ in range(turns_later):
-                await asyncio.sleep(0)
+        async def call(turn: int) -> int:
+            """Join the group ``turn`` turns on; return how many had joined."""
+            await turns_later(turn)
             rest_bid(exchange, account)
-            joined.append(turns_later)
+            joined.append(turn)
             await group.durable()
             return len(joined)
 
@@ -132,10 +138,7 @@ async def test_nothing_uncommitted_means_no_commit_and_no_wait() -> None:
 
 async def test_a_waiter_gone_does_not_cancel_the_others_commit() -> None:
     log: list[str] = []
-    with memory_exchange(seed=1) as exchange:
-        account = exchange.add_account(*new_credentials(), ["trade"])
-        exchange.commit()
-        group = recorded(exchange, log)
+    with trading(log) as (exchange, account, group):
         rest_bid(exchange, account)
         gone = asyncio.create_task(group.durable())
         staying = asyncio.create_task(group.durable())
