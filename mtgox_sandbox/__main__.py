@@ -6,7 +6,7 @@ prints ``url:``, ``key:`` and ``secret:`` lines.  SIGINT or SIGTERM stops it
 cleanly; the database is committed before every answer anyway.
 
 It runs on uvloop when that is installed (``requirements_test.txt`` installs
-it), which costs the server less CPU per request than asyncio's
+it), which usually costs the server less CPU per request than asyncio's
 own loop; ``--loop asyncio`` chooses asyncio's.  Run from Python (the tests,
 inside Home Assistant's loop), the sandbox uses whatever loop is running.
 """
