@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Final
 
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import Event, EventStateChangedData, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.helpers.update_coordinator import REQUEST_REFRESH_DEFAULT_COOLDOWN
@@ -116,6 +118,25 @@ async def polled_baseline(bench: Bench) -> tuple[list[float], float, float]:
         return cpu, requests, coordinator.update_interval.total_seconds()
 
 
+class StateWrites:
+    """Count the state writes of one entry's entities."""
+
+    def __init__(self, entity_ids: set[str]) -> None:
+        """Count writes of ``entity_ids``."""
+        self.entity_ids = entity_ids
+        self.seen = 0
+
+    @callback
+    def of_entry(self, data: EventStateChangedData) -> bool:
+        """Return whether the write is of one of the entry's entities."""
+        return data["entity_id"] in self.entity_ids
+
+    @callback
+    def count(self, _event: Event[EventStateChangedData]) -> None:
+        """Count a write."""
+        self.seen += 1
+
+
 async def bare_websocket_cpu(bench: Bench, prefix: list[str]) -> float:
     """Return the loop's CPU per message of a bare aiohttp websocket, same trades.
 
@@ -173,12 +194,16 @@ async def stream_pushes(bench: Bench, report: Report) -> None:
             # The refresh that follows connecting waits out the setup's cooldown.
             await asyncio.sleep(REQUEST_REFRESH_DEFAULT_COOLDOWN + 1)
             await hass.async_block_till_done()
-            [price_id] = [
-                item.entity_id
+            entity_ids = {
+                item.unique_id: item.entity_id
                 for item in er.async_entries_for_config_entry(
                     er.async_get(hass), entry.entry_id
                 )
-                if item.unique_id.endswith("_BTCUSD_last")
+            }
+            [price_id] = [
+                entity_id
+                for unique_id, entity_id in entity_ids.items()
+                if unique_id.endswith("_BTCUSD_last")
             ]
             recorder = PriceRecorder()
             unsubscribe = async_track_state_change_event(
@@ -197,6 +222,12 @@ async def stream_pushes(bench: Bench, report: Report) -> None:
             )
             push_cpu = time.thread_time() - cpu_start
             applied = stream.pushes.applied - applied_start
+            # Counted over the flood, so that counting costs the CPU window nothing.
+            writes = StateWrites(set(entity_ids.values()))
+            stop_counting = hass.bus.async_listen(
+                EVENT_STATE_CHANGED, writes.count, writes.of_entry
+            )
+            applied_before_flood = stream.pushes.applied
             trade_seen = len(recorder.seen)
             flood = await run_load(
                 bench,
@@ -206,6 +237,8 @@ async def stream_pushes(bench: Bench, report: Report) -> None:
                 "--seconds",
                 str(options.flood_seconds),
             )
+            stop_counting()
+            flood_applied = stream.pushes.applied - applied_before_flood
             counters = ha_requests((await bench.admin("GET", "counters"))["counters"])
             healthy_minutes = (time.monotonic() - healthy_since) / 60
             safety_net = coordinator_of(entry).update_interval.total_seconds()
@@ -216,7 +249,9 @@ async def stream_pushes(bench: Bench, report: Report) -> None:
     flood_recorder.seen = recorder.seen[trade_seen:]
     sensor, plain, missed = latencies(trades, trade_recorder)
     report.rows += latency_rows(sensor, plain, missed, polled_interval)
-    report.rows += cpu_rows(push_cpu, applied, floor, polled_cpu)
+    report.rows += cpu_rows(
+        push_cpu, applied, writes.seen / max(flood_applied, 1), floor, polled_cpu
+    )
     report.rows += request_rows(
         counters, healthy_minutes, safety_net, polled_requests, polled_interval
     )
