@@ -72,12 +72,19 @@ def string(value: object, what: str) -> str:
 
 def text(container: JsonObject, key: str, what: str) -> str:
     """Return the non-empty string under ``key``."""
+    value = container.get(key)
+    if isinstance(value, str) and value:
+        return value
+    # Only now the error's words: every push and reply reads many fields.
     return string(field(container, key), f"{what} {key}")
 
 
 def money(container: JsonObject, key: str, what: str, currency: str | None) -> Decimal:
     """Return a currency object's amount, checking its currency when one is expected."""
-    money = parse_money(json_object(field(container, key), f"{what} {key}"))
+    co = container.get(key)
+    if not isinstance(co, dict):
+        co = json_object(field(container, key), f"{what} {key}")
+    money = parse_money(co)
     if currency is not None and money.currency != currency:
         raise MtGoxResponseError(
             f"{what} {key}: expected {currency}, got {money.currency}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 from .errors import AmountProblem, MtGoxAmountError, MtGoxResponseError
@@ -42,6 +43,7 @@ class Money(NamedTuple):
     currency: str
 
 
+@lru_cache(maxsize=64)  # bounded: a hostile server may name any currency
 def decimal_places(currency: str) -> int:
     """Return how many decimal places one ``*_int`` unit of the currency has."""
     return DECIMAL_PLACES.get(currency.upper(), DEFAULT_DECIMAL_PLACES)

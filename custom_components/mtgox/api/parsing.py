@@ -13,7 +13,7 @@ import math
 from datetime import UTC, datetime
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from .errors import (
     MtGoxApiError,
@@ -120,12 +120,18 @@ def decode_reply(
     return document[envelope_key]
 
 
-def load_json(body: bytes) -> object:
+def load_json(body: bytes | str) -> object:
     """Parse JSON with every non-integer number as an exact Decimal."""
     try:
-        return json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+        if isinstance(body, bytes):  # as json.loads reads bytes
+            return _DECODER.decode(
+                body.decode(json.detect_encoding(body), "surrogatepass")
+            )
+        return _DECODER.decode(body)
     except (ValueError, ArithmeticError, RecursionError):
         pass
+    if isinstance(body, str):
+        body = body.encode()
     if _MYSQL_ERROR in body:
         raise MtGoxResponseError(
             f"the exchange reported a database error: {excerpt(body)}"
@@ -181,6 +187,10 @@ def _looks_like_html(body: bytes) -> bool:
 
 def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} is not a number")
+
+
+# One decoder for every body: json.loads would build one per call.
+_DECODER: Final = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
 
 
 def _is_error_document(document: JsonObject) -> bool:

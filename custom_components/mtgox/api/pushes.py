@@ -130,9 +130,7 @@ type Push = (
 
 def parse_push(frame: str | bytes) -> Push | None:
     """Parse one text frame of the plain websocket."""
-    message = json_object(
-        load_json(frame.encode() if isinstance(frame, str) else frame), "message"
-    )
+    message = json_object(load_json(frame), "message")
     match message.get("op"):
         case "private":
             kind = text(message, "private", "message")
