@@ -23,8 +23,9 @@ own process, an admin session); the others run on their own afterwards.
   what is measured is Home Assistant and the integration alone.
 * **Streaming** (:mod:`benchmarks.stream_pushes`, about 90 s more): a trade
   at the sandbox to the price sensor (p50, p99) beside the same trades' plain
-  websocket delivery; loop CPU per ticker push applied beside per polled
-  refresh; HTTP requests a minute while the stream is healthy beside polling's;
+  websocket delivery; loop CPU per ticker push applied beside its floors (a
+  bare aiohttp websocket and a bare asyncio protocol on the same trades,
+  :mod:`benchmarks.stream_floors`) and per polled refresh; HTTP requests a minute while the stream is healthy beside polling's;
   100 ticker pushes a second for a minute.  The trades come from
   :mod:`benchmarks.stream_load`, a process of its own on the other core.
 * **Import time** (:mod:`benchmarks.import_time`) of ``custom_components.mtgox``

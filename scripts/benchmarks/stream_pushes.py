@@ -25,6 +25,7 @@ from homeassistant.helpers.update_coordinator import REQUEST_REFRESH_DEFAULT_COO
 
 from .harness import Bench, coordinator_of
 from .report import REPOSITORY, Report
+from .stream_floors import bare_socket_cpu, bare_websocket_cpu
 from .stream_report import (
     FLOOD_RATE,
     LOAD_PAIR,
@@ -137,43 +138,6 @@ class StateWrites:
         self.seen += 1
 
 
-async def bare_websocket_cpu(bench: Bench, prefix: list[str]) -> float:
-    """Return the loop's CPU per message of a bare aiohttp websocket, same trades.
-
-    The floor under the entry's figure, with no entry loaded: the frames the
-    entry's price sensors change by, received in this loop by aiohttp alone
-    and dropped unread.
-    """
-    from custom_components.mtgox.api.stream import stream_url
-
-    url = stream_url(bench.sandbox.url, [f"ticker.{LOAD_PAIR}"])
-    received = 0
-    async with bench.session.ws_connect(url) as websocket:
-
-        async def drop_all() -> None:
-            nonlocal received
-            async for _ in websocket:
-                received += 1
-
-        reader = asyncio.create_task(drop_all())
-        async with asyncio.timeout(CONNECT_TIMEOUT):
-            while not received:  # noqa: ASYNC110 (the subscription's answer)
-                await asyncio.sleep(0.05)
-        cpu_start, received_start = time.thread_time(), received
-        await run_load(
-            bench,
-            prefix,
-            "--trades",
-            str(bench.options.stream_trades),
-            "--gap",
-            str(TRADE_GAP),
-        )
-        cpu = time.thread_time() - cpu_start
-        messages = received - received_start
-        reader.cancel()
-    return cpu / max(messages, 1)
-
-
 async def wait_connected(stream: Any) -> None:
     """Wait until every subscription of the entry's stream is answered."""
     async with asyncio.timeout(CONNECT_TIMEOUT):
@@ -187,7 +151,21 @@ async def stream_pushes(bench: Bench, report: Report) -> None:
     polled_cpu, polled_requests, polled_interval = await polled_baseline(bench)
     hass = bench.hass
     with pinned_to_first_core() as load_prefix:
-        floor = await bare_websocket_cpu(bench, load_prefix)
+
+        async def same_trades() -> dict[str, Any]:
+            return await run_load(
+                bench,
+                load_prefix,
+                "--trades",
+                str(options.stream_trades),
+                "--gap",
+                str(TRADE_GAP),
+            )
+
+        floors = (
+            await bare_websocket_cpu(bench, same_trades),
+            await bare_socket_cpu(bench, same_trades),
+        )
         async with bench.loaded_entry(PAIRS, books=False) as (entry, _):
             stream = entry.runtime_data.stream
             await wait_connected(stream)
@@ -212,14 +190,7 @@ async def stream_pushes(bench: Bench, report: Report) -> None:
             await bench.admin("DELETE", "counters")
             healthy_since = time.monotonic()
             cpu_start, applied_start = time.thread_time(), stream.pushes.applied
-            trades = await run_load(
-                bench,
-                load_prefix,
-                "--trades",
-                str(options.stream_trades),
-                "--gap",
-                str(TRADE_GAP),
-            )
+            trades = await same_trades()
             push_cpu = time.thread_time() - cpu_start
             applied = stream.pushes.applied - applied_start
             # Counted over the flood, so that counting costs the CPU window nothing.
@@ -250,7 +221,7 @@ async def stream_pushes(bench: Bench, report: Report) -> None:
     sensor, plain, missed = latencies(trades, trade_recorder)
     report.rows += latency_rows(sensor, plain, missed, polled_interval)
     report.rows += cpu_rows(
-        push_cpu, applied, writes.seen / max(flood_applied, 1), floor, polled_cpu
+        push_cpu, applied, writes.seen / max(flood_applied, 1), floors, polled_cpu
     )
     report.rows += request_rows(
         counters, healthy_minutes, safety_net, polled_requests, polled_interval
