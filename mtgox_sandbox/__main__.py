@@ -4,11 +4,6 @@ Without ``--account`` it serves a demo key (get_info, trade, deposit; funded in
 BTC, USD, EUR, JPY and GBP), reusing the one saved in ``--state`` if any, and
 prints ``url:``, ``key:`` and ``secret:`` lines.  SIGINT or SIGTERM stops it
 cleanly; the database is committed before every answer anyway.
-
-It runs on uvloop when that is installed (``requirements_test.txt`` installs
-it), which usually costs the server less CPU per request than asyncio's
-own loop; ``--loop asyncio`` chooses asyncio's.  Run from Python (the tests,
-inside Home Assistant's loop), the sandbox uses whatever loop is running.
 """
 
 import argparse
@@ -16,10 +11,9 @@ import asyncio
 import base64
 import binascii
 import errno
-import importlib
 import signal
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from .faults import DEFAULT_BLOCK_SECONDS, DEFAULT_RATE_LIMIT
 from .runner import Credentials, running_sandbox
@@ -27,37 +21,6 @@ from .server import DEFAULT_CACHE_SECONDS
 
 DEFAULT_PORT = 8099
 DEFAULT_MARKET_INTERVAL = 5.0
-LOOPS = ("auto", "uvloop", "asyncio")
-
-type LoopFactory = Callable[[], asyncio.AbstractEventLoop]
-
-
-class LoopUnavailableError(Exception):
-    """The event loop asked for is not installed."""
-
-
-def event_loop(choice: str) -> LoopFactory | None:
-    """Return the factory of the loop ``choice`` picks (None: asyncio's own).
-
-    ``auto`` is uvloop when it is installed, else asyncio's own loop.
-    """
-    if choice == "asyncio":
-        return None
-    try:
-        uvloop = importlib.import_module("uvloop")
-    except ImportError:
-        if choice == "uvloop":
-            raise LoopUnavailableError(
-                "uvloop is not installed (pip install uvloop, or --loop asyncio)"
-            ) from None
-        return None
-    factory: LoopFactory = uvloop.new_event_loop
-    return factory
-
-
-def loop_name(loop: asyncio.AbstractEventLoop) -> str:
-    """Return which event loop ``loop`` is: ``uvloop`` or ``asyncio``."""
-    return type(loop).__module__.partition(".")[0]
 
 
 def parse_account(text: str) -> Credentials:
@@ -146,12 +109,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="days of made-up public trades a new exchange starts with"
         " (a stored one keeps its own)",
     )
-    parser.add_argument(
-        "--loop",
-        choices=LOOPS,
-        default="auto",
-        help="event loop: auto is uvloop when installed, else asyncio's",
-    )
     return parser
 
 
@@ -181,8 +138,7 @@ async def serve(options: argparse.Namespace) -> None:
         else:
             print(f"key: {sandbox.key}")
             print(f"secret: {sandbox.secret}")
-        running_on = loop_name(loop)
-        print(f"Mt.Gox sandbox running on {running_on}; Ctrl-C stops it.", flush=True)
+        print("Mt.Gox sandbox running; Ctrl-C stops it.", flush=True)
         await stop.wait()
 
 
@@ -191,11 +147,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = build_parser()
     options = parser.parse_args(argv)
     try:
-        loop_factory = event_loop(options.loop)
-    except LoopUnavailableError as error:
-        parser.error(f"--loop {options.loop}: {error}")
-    try:
-        asyncio.run(serve(options), loop_factory=loop_factory)
+        asyncio.run(serve(options))
     except OSError as error:
         if error.errno != errno.EADDRINUSE:
             raise
