@@ -30,6 +30,7 @@ same message because QtBitcoinTrader tells users who see it to enable the
 import base64
 import binascii
 import functools
+import hashlib
 import hmac
 import secrets
 import uuid
@@ -92,9 +93,13 @@ def signed_message(version: int, path_after_version: str, body: bytes) -> bytes:
 
 
 @functools.lru_cache(maxsize=SECRETS_KEPT_DECODED)
-def _secret_bytes(secret: str) -> bytes:
-    """Return a secret's HMAC key, decoded once rather than per request."""
-    return base64.b64decode(secret)
+def _keyed_hmac(secret: str) -> hmac.HMAC:
+    """Return an HMAC-SHA512 keyed with a secret, built once rather than per request.
+
+    Each request signs with a copy, which skips decoding the secret and hashing
+    the key into the HMAC's inner and outer pads.
+    """
+    return hmac.new(base64.b64decode(secret), digestmod=hashlib.sha512)
 
 
 def signature_matches(secret: str, message: bytes, rest_sign: str) -> bool:
@@ -103,8 +108,9 @@ def signature_matches(secret: str, message: bytes, rest_sign: str) -> bool:
         claimed = base64.b64decode("".join(rest_sign.split()), validate=True)
     except (binascii.Error, ValueError):
         return False
-    expected = hmac.digest(_secret_bytes(secret), message, "sha512")
-    return hmac.compare_digest(claimed, expected)
+    signing = _keyed_hmac(secret).copy()
+    signing.update(message)
+    return hmac.compare_digest(claimed, signing.digest())
 
 
 def consume_nonce(account: Account, params: Mapping[str, str], now_us: int) -> None:

@@ -5,9 +5,12 @@ a commit: a call is still all-or-nothing.  Instead of committing after each
 call, whoever is about to show the world something (an HTTP answer, a
 streaming frame) awaits :meth:`GroupCommit.durable`, which returns once
 nothing uncommitted is left: at once when the store holds no changes, else
-after the next group commit.  That commit runs as a callback scheduled on
-the event loop, so it comes after every request whose handler already ran in
-the same loop iteration, and they all wait for that one ``COMMIT``.
+after the next group commit.  That commit runs as a callback on the event
+loop once a turn of the loop has passed in which nobody new joined the group
+(at most :data:`MAX_TURNS` turns after the first waiter), so requests whose
+data arrived in the turns just after the first one's (under load, the other
+connections' next requests) join it too, and they all wait for that one
+``COMMIT``.  A lone request still commits in the turn after it ran.
 
 So an answer is never sent before the commit that holds its request (and
 every change made before it), and a crash before that commit loses only
@@ -17,9 +20,11 @@ group, as one failing commit failed its answer before.
 
 import asyncio
 from collections.abc import Callable
+from typing import Final
 
-from aiohttp import web
-from aiohttp.typedefs import Handler, Middleware
+MAX_TURNS: Final = 8
+"""Loop turns a group may keep growing before it commits regardless: each
+commit costs a few page writes, a turn under load about a request's work."""
 
 
 class GroupCommit:
@@ -37,6 +42,8 @@ class GroupCommit:
         self._commit = commit
         self._has_changes = has_changes
         self._waiting: list[asyncio.Future[None]] = []
+        self._turns = 0
+        self._seen = 0
         self.commits = 0
         """Group commits run so far (for tests and benchmarks)."""
 
@@ -45,13 +52,23 @@ class GroupCommit:
         if not self._has_changes():
             return
         loop = asyncio.get_running_loop()
-        if not self._waiting:
-            loop.call_soon(self._run)
         # One future per waiter: a waiter cancelled (its client gone) cancels
         # only its own, never the commit the others wait for.
         waiter = loop.create_future()
         self._waiting.append(waiter)
+        if len(self._waiting) == 1:
+            self._turns, self._seen = 0, 1
+            loop.call_soon(self._next_turn, loop)
         await waiter
+
+    def _next_turn(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Commit, unless the group grew since the last look (then wait a turn more)."""
+        if len(self._waiting) > self._seen and self._turns < MAX_TURNS:
+            self._seen = len(self._waiting)
+            self._turns += 1
+            loop.call_soon(self._next_turn, loop)
+        else:
+            self._run()
 
     def _run(self) -> None:
         """Commit for everyone waiting, and wake them."""
@@ -67,15 +84,3 @@ class GroupCommit:
             for waiter in group:
                 if not waiter.done():
                     waiter.set_result(None)
-
-
-def commit_before_answer(group: GroupCommit) -> Middleware:
-    """Return the middleware holding every answer until ``group`` has committed."""
-
-    @web.middleware
-    async def hold(request: web.Request, handler: Handler) -> web.StreamResponse:
-        response = await handler(request)
-        await group.durable()
-        return response
-
-    return hold

@@ -4,7 +4,7 @@ aiohttp answers an oversized body (413) or an over-long header or request line
 (400) itself, as text/plain, and for a header or line its parser refuses it
 before any application code runs.  So the parser's limits are set well above
 the sandbox's own (:data:`PARSER_LIMIT_BYTES`), and the middleware built by
-:func:`request_limits` judges every request against the sandbox's limits and
+:func:`request_middleware` judges every request against the sandbox's limits and
 answers with the caller's API version's error body:
 
 * a URL longer than :data:`MAX_URL_BYTES`: HTTP 414;
@@ -17,7 +17,7 @@ refuses that inside the connection's protocol, before any application code
 exists to answer otherwise (the sandbox README says why that stays).
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Final
 
 from aiohttp import web
@@ -53,21 +53,32 @@ def oversize(request: web.Request) -> ApiError | None:
     return None
 
 
-def request_limits(reply: ErrorReply) -> Middleware:
-    """Return the middleware refusing oversized requests through ``reply``."""
+def request_middleware(
+    reply: ErrorReply, durable: Callable[[], Awaitable[None]]
+) -> Middleware:
+    """Return the one middleware every request passes through.
+
+    It refuses oversized requests through ``reply``, and holds every other
+    answer until ``durable`` returns (the group commit,
+    :mod:`mtgox_sandbox.group_commit`).  One middleware rather than one per
+    concern: each layer costs every request a coroutine.
+    """
 
     @web.middleware
-    async def limit(request: web.Request, handler: Handler) -> web.StreamResponse:
+    async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         error = oversize(request)
         if error is None:
             try:
-                return await handler(request)
+                response = await handler(request)
             except web.HTTPRequestEntityTooLarge:
                 too_large = f"Request body too large (at most {MAX_BODY_BYTES} bytes)"
                 error = ApiError(too_large, None, 413)
+            else:
+                await durable()
+                return response
         response = reply(request, error)
         # Closed rather than kept alive: the rest of an oversized body is not read.
         response.force_close()
         return response
 
-    return limit
+    return guard

@@ -76,12 +76,12 @@ from .faults import (
     Faults,
     RateLimiter,
 )
-from .group_commit import GroupCommit, commit_before_answer
+from .group_commit import GroupCommit
 from .page import page_routes
 from .request_limits import (
     MAX_BODY_BYTES,
     PARSER_LIMIT_BYTES,
-    request_limits,
+    request_middleware,
 )
 from .responses import (
     BLOCKED_DETAIL,
@@ -155,10 +155,7 @@ class SandboxServer:
     def make_app(self) -> web.Application:
         """Return the aiohttp application (the admin routes only with a token)."""
         app = web.Application(
-            middlewares=[
-                request_limits(self._error_reply),
-                commit_before_answer(self.commits),
-            ],
+            middlewares=[request_middleware(self._error_reply, self.commits.durable)],
             client_max_size=MAX_BODY_BYTES,
         )
         app.router.add_route("*", "/api/{version}/{path:.*}", self._handle_api)

@@ -10,7 +10,9 @@ leaves: the client is dropped).
 """
 
 import asyncio
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
@@ -20,7 +22,7 @@ import pytest
 from mtgox_sandbox.auth import new_credentials
 from mtgox_sandbox.engine.models import OPEN, Account
 from mtgox_sandbox.exchange import Exchange
-from mtgox_sandbox.group_commit import GroupCommit
+from mtgox_sandbox.group_commit import MAX_TURNS, GroupCommit
 from mtgox_sandbox.runner import Sandbox
 
 from .helpers import Caller, memory_exchange, saved_exchange
@@ -50,6 +52,21 @@ def recorded(exchange: Exchange, log: list[str]) -> GroupCommit:
     return GroupCommit(commit, lambda: exchange.store.has_changes)
 
 
+@contextlib.contextmanager
+def trading(log: list[str]) -> Iterator[tuple[Exchange, Account, GroupCommit]]:
+    """Yield an exchange in memory, a trading account, and a group noting into ``log``."""
+    with memory_exchange(seed=1) as exchange:
+        account = exchange.add_account(*new_credentials(), ["trade"])
+        exchange.commit()
+        yield exchange, account, recorded(exchange, log)
+
+
+async def turns_later(count: int) -> None:
+    """Return ``count`` turns of the event loop later."""
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
 def rest_bid(exchange: Exchange, account: Account) -> str:
     """Place a resting bid directly on the engine; return its oid."""
     return exchange.place_order(account, PAIR, "bid", AMOUNT, RESTING_BID).oid
@@ -57,10 +74,7 @@ def rest_bid(exchange: Exchange, account: Account) -> str:
 
 async def test_calls_handled_together_share_one_commit_before_any_answer() -> None:
     log: list[str] = []
-    with memory_exchange(seed=1) as exchange:
-        account = exchange.add_account(*new_credentials(), ["trade"])
-        exchange.commit()
-        group = recorded(exchange, log)
+    with trading(log) as (exchange, account, group):
 
         async def call(name: str) -> None:
             rest_bid(exchange, account)
@@ -75,6 +89,45 @@ async def test_calls_handled_together_share_one_commit_before_any_answer() -> No
         assert group.commits == 2
 
 
+async def test_calls_arriving_while_the_group_grows_join_its_commit() -> None:
+    log: list[str] = []
+    with trading(log) as (exchange, account, group):
+
+        async def call(name: str, turn: int) -> None:
+            await turns_later(turn)
+            rest_bid(exchange, account)
+            await group.durable()
+            log.append(name)
+
+        # a and b in one turn (the group grew), c and d in the turns after
+        await asyncio.gather(call("a", 0), call("b", 0), call("c", 1), call("d", 2))
+        assert log == ["commit", "a", "b", "c", "d"]
+        await call("e", 0)  # alone: committed in the next turn, by itself
+        assert log[5:] == ["commit", "e"]
+
+
+async def test_a_group_that_keeps_growing_still_commits_in_bounded_turns() -> None:
+    with trading([]) as (exchange, account, group):
+        joined: list[int] = []
+
+        async def call(turn: int) -> int:
+            """Join the group ``turn`` turns on; return how many had joined."""
+            await turns_later(turn)
+            rest_bid(exchange, account)
+            joined.append(turn)
+            await group.durable()
+            return len(joined)
+
+        # Two in the first turn (the group grows), then one more every turn.
+        turns = [0, *range(4 * MAX_TURNS)]
+        answered_after = await asyncio.gather(*(call(turn) for turn in turns))
+        # Its commit came MAX_TURNS turns after the first: 2 + MAX_TURNS had
+        # joined then, and one more in that turn, before its answer ran.
+        assert answered_after[0] == MAX_TURNS + 3, "the first answer waited unbounded"
+        assert group.commits > 1
+        assert not exchange.store.has_changes
+
+
 async def test_nothing_uncommitted_means_no_commit_and_no_wait() -> None:
     log: list[str] = []
     with memory_exchange(seed=1) as exchange:
@@ -85,10 +138,7 @@ async def test_nothing_uncommitted_means_no_commit_and_no_wait() -> None:
 
 async def test_a_waiter_gone_does_not_cancel_the_others_commit() -> None:
     log: list[str] = []
-    with memory_exchange(seed=1) as exchange:
-        account = exchange.add_account(*new_credentials(), ["trade"])
-        exchange.commit()
-        group = recorded(exchange, log)
+    with trading(log) as (exchange, account, group):
         rest_bid(exchange, account)
         gone = asyncio.create_task(group.durable())
         staying = asyncio.create_task(group.durable())
