@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any, Final
 
 from homeassistant.const import EVENT_STATE_CHANGED
@@ -58,8 +59,12 @@ def pinned_to_first_core() -> Iterator[list[str]]:
         os.sched_setaffinity(0, set(cores))
 
 
-async def run_load(bench: Bench, prefix: list[str], *arguments: str) -> dict[str, Any]:
-    """Run :mod:`benchmarks.stream_load` inside BTC/USD's present spread."""
+type Spread = tuple[Decimal, Decimal]
+"""BTC/USD's best bid and best ask, inside which the load trades."""
+
+
+async def sandbox_spread(bench: Bench) -> Spread:
+    """Return BTC/USD's spread as the sandbox's public ticker has it now."""
     # Imported here, as in the harness: the setup section times the first import.
     from custom_components.mtgox.api import MtGoxClient
 
@@ -70,14 +75,29 @@ async def run_load(bench: Bench, prefix: list[str], *arguments: str) -> dict[str
         api_key=sandbox.load_key,
         api_secret=sandbox.load_secret,
     ).ticker(LOAD_PAIR)
+    return ticker.bid, ticker.ask
+
+
+def entry_spread(entry: Any) -> Spread:
+    """Return BTC/USD's spread as ``entry`` shows it (no request: none is counted)."""
+    ticker = coordinator_of(entry).data.tickers[LOAD_PAIR]
+    return ticker.bid, ticker.ask
+
+
+async def run_load(
+    bench: Bench, prefix: list[str], spread: Spread, *arguments: str
+) -> dict[str, Any]:
+    """Run :mod:`benchmarks.stream_load` inside ``spread``."""
+    sandbox = bench.sandbox
+    bid, ask = spread
     process = await asyncio.create_subprocess_exec(
         *prefix,
         sys.executable,
         "-m",
         "benchmarks.stream_load",
         sandbox.url,
-        f"--bid={ticker.bid}",
-        f"--ask={ticker.ask}",
+        f"--bid={bid}",
+        f"--ask={ask}",
         *arguments,
         cwd=REPOSITORY,
         env={
@@ -151,20 +171,16 @@ async def stream_pushes(bench: Bench, report: Report) -> None:
     polled_cpu, polled_requests, polled_interval = await polled_baseline(bench)
     hass = bench.hass
     with pinned_to_first_core() as load_prefix:
+        trade_run = ("--trades", str(options.stream_trades), "--gap", str(TRADE_GAP))
 
-        async def same_trades() -> dict[str, Any]:
+        async def floor_trades() -> dict[str, Any]:
             return await run_load(
-                bench,
-                load_prefix,
-                "--trades",
-                str(options.stream_trades),
-                "--gap",
-                str(TRADE_GAP),
+                bench, load_prefix, await sandbox_spread(bench), *trade_run
             )
 
         floors = (
-            await bare_websocket_cpu(bench, same_trades),
-            await bare_socket_cpu(bench, same_trades),
+            await bare_websocket_cpu(bench, floor_trades),
+            await bare_socket_cpu(bench, floor_trades),
         )
         async with bench.loaded_entry(PAIRS, books=False) as (entry, _):
             stream = entry.runtime_data.stream
@@ -190,7 +206,7 @@ async def stream_pushes(bench: Bench, report: Report) -> None:
             await bench.admin("DELETE", "counters")
             healthy_since = time.monotonic()
             cpu_start, applied_start = time.thread_time(), stream.pushes.applied
-            trades = await same_trades()
+            trades = await run_load(bench, load_prefix, entry_spread(entry), *trade_run)
             push_cpu = time.thread_time() - cpu_start
             applied = stream.pushes.applied - applied_start
             # Counted over the flood, so that counting costs the CPU window nothing.
@@ -203,6 +219,7 @@ async def stream_pushes(bench: Bench, report: Report) -> None:
             flood = await run_load(
                 bench,
                 load_prefix,
+                entry_spread(entry),
                 "--rate",
                 str(FLOOD_RATE),
                 "--seconds",
