@@ -257,6 +257,7 @@ HOSTILE: list[Any] = [
     '{"op":"subscribe","channel":""}',
     "NaN",
     '{"op":"private","private":"ticker","ticker":' + "[" * 100_000 + "]" * 100_000,
+    "\ud800 a lone surrogate, not JSON",  # text no UTF-8 can carry
 ]
 
 

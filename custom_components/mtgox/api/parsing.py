@@ -131,7 +131,8 @@ def load_json(body: bytes | str) -> object:
     except (ValueError, ArithmeticError, RecursionError):
         pass
     if isinstance(body, str):
-        body = body.encode()
+        # Only to quote it: a string from Python may hold what UTF-8 cannot.
+        body = body.encode(errors="replace")
     if _MYSQL_ERROR in body:
         raise MtGoxResponseError(
             f"the exchange reported a database error: {excerpt(body)}"
