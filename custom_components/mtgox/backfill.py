@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urlsplit
 
 from homeassistant.components.recorder.models import (
     StatisticData,
@@ -39,6 +38,7 @@ from homeassistant.core import callback
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.start import async_at_started
 from homeassistant.util import dt as dt_util
+from yarl import URL
 
 from .api import MtGoxError, MtGoxRateLimitError
 from .compat import statistic_metadata
@@ -66,10 +66,9 @@ NEXT_HOUR_MARGIN: Final = timedelta(seconds=30)
 
 def server_name(url: str) -> str:
     """Return the host of the server at ``url``, with its port unless the default."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    default_port = {"http": 80, "https": 443}.get(parts.scheme)
-    return host if parts.port in (None, default_port) else f"{host}:{parts.port}"
+    parsed = URL(url)
+    host = parsed.host or ""
+    return host if parsed.is_default_port() else f"{host}:{parsed.port}"
 
 
 def price_statistic_id(url: str, pair: str) -> str:
