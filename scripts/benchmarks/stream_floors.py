@@ -18,10 +18,19 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Final
 
+from yarl import URL
+
 from .harness import Bench
 from .stream_report import LOAD_PAIR
 
 CONNECT_TIMEOUT: Final = 30.0
+
+
+def ticker_stream(bench: Bench) -> URL:
+    """Return the websocket URL subscribing the traded pair's ticker."""
+    from custom_components.mtgox.api.stream import stream_url
+
+    return stream_url(bench.sandbox.url, [f"ticker.{LOAD_PAIR}"])
 
 
 async def cpu_per_count(
@@ -42,11 +51,8 @@ async def bare_websocket_cpu(
     bench: Bench, trades: Callable[[], Awaitable[object]]
 ) -> float:
     """Return the loop's CPU per message of a bare aiohttp websocket."""
-    from custom_components.mtgox.api.stream import stream_url
-
     received = 0
-    url = stream_url(bench.sandbox.url, [f"ticker.{LOAD_PAIR}"])
-    async with bench.session.ws_connect(url) as websocket:
+    async with bench.session.ws_connect(ticker_stream(bench)) as websocket:
 
         async def drop_all() -> None:
             nonlocal received
@@ -80,9 +86,7 @@ async def bare_socket_cpu(
     bench: Bench, trades: Callable[[], Awaitable[object]]
 ) -> float:
     """Return the loop's CPU per arrival of data on a bare asyncio protocol."""
-    from custom_components.mtgox.api.stream import stream_url
-
-    url = stream_url(bench.sandbox.url, [f"ticker.{LOAD_PAIR}"])
+    url = ticker_stream(bench)
     host, port = url.host or "", url.port or 0  # the sandbox's: both set
     loop = asyncio.get_running_loop()
     transport, counter = await loop.create_connection(ArrivalCounter, host, port)

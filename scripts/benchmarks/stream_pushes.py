@@ -26,7 +26,7 @@ from homeassistant.helpers.update_coordinator import REQUEST_REFRESH_DEFAULT_COO
 
 from .harness import Bench, coordinator_of
 from .report import REPOSITORY, Report
-from .stream_floors import bare_socket_cpu, bare_websocket_cpu
+from .stream_floors import CONNECT_TIMEOUT, bare_socket_cpu, bare_websocket_cpu
 from .stream_report import (
     FLOOD_RATE,
     LOAD_PAIR,
@@ -42,7 +42,6 @@ from .stream_report import (
 )
 
 POLLING_REFRESHES: Final = 5
-CONNECT_TIMEOUT: Final = 30.0
 
 
 @contextmanager
