@@ -53,7 +53,6 @@ Rules where the Mt.Gox reference is silent (documented here, tested in
   (:data:`HOUSE_HISTORY_LIMIT` per house wallet); entry indexes keep counting.
 """
 
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Self
@@ -85,6 +84,7 @@ from .engine.models import (
     parse_side,
     restore_rng,
     seeded_rng,
+    uuid4_text,
 )
 from .market_maker import MarketMaker
 from .store import Store
@@ -390,7 +390,7 @@ class Exchange:
         """Return a version-4 UUID drawn from the seeded id generator."""
         start, drawn = self._meta["ids"]
         self.remember("ids", [start, drawn + 1])
-        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+        return uuid4_text(self._ids.getrandbits(128))
 
     def _record_trade(self, trade: Trade, parties: tuple[str, str]) -> None:
         """Store a trade, keep the pair's last price and publish the trade."""

@@ -38,7 +38,7 @@ Choices where the reference is silent:
   ``type``, ``date_start``, ``date_end`` and ``trade_id`` are ignored.
 """
 
-import uuid
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -47,6 +47,7 @@ from mtgox_sandbox import money
 from mtgox_sandbox.engine.models import (
     BASE,
     BTC_MULTIPLIER,
+    uuid4_text,
 )
 from mtgox_sandbox.stream import channels, idkeys
 
@@ -67,6 +68,8 @@ MAX_DECIMAL_TEXT: Final = 64
 """Longest decimal ``amount``/``price`` text accepted (digits, point, sign, zeros)."""
 GET_INFO: Final = frozenset({"get_info"})
 TRADE: Final = frozenset({"trade"})
+QIDS: Final = random.Random()  # noqa: S311 - a reply's id, not a secret
+"""Draws cancels' ``qid``s (seeded by the system; no entropy call per cancel)."""
 
 
 def parse_amount(ctx: CallContext, name: str, code: str) -> int | None:
@@ -231,7 +234,7 @@ def order_cancel(ctx: CallContext) -> dict[str, str]:
     """Cancel one of the caller's orders by ``oid`` (or ``order``)."""
     oid = ctx.params.get("oid") or ctx.text("order", "an order id")
     cancelled = ctx.exchange.cancel_order(ctx.account, oid)
-    return {"qid": str(uuid.uuid4()), "oid": cancelled.oid}
+    return {"qid": uuid4_text(QIDS.getrandbits(128)), "oid": cancelled.oid}
 
 
 def order_result(ctx: CallContext) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """API v1 over loopback HTTP: every call, its envelope and its shapes (reference §3, §5)."""
 
+import uuid
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -158,6 +159,7 @@ async def test_order_add_lists_and_cancels(caller: Caller, sandbox: Sandbox) -> 
     cancelled = await caller.data("1/BTCUSD/private/order/cancel", {"oid": oid})
     assert cancelled["oid"] == oid
     assert set(cancelled) == {"oid", "qid"}
+    assert str(uuid.UUID(cancelled["qid"], version=4)) == cancelled["qid"]
     assert await caller.data("1/generic/private/orders") == []
     assert sandbox.exchange.open_orders(sandbox.account) == []
 

@@ -18,6 +18,7 @@ from mtgox_sandbox.engine.models import (
     ExchangeError,
     HouseRole,
     now_us,
+    uuid4_text,
 )
 from mtgox_sandbox.exchange import Exchange
 
@@ -140,6 +141,13 @@ def test_limit_orders_rest_and_reserve(exchange: Exchange, alice: Account) -> No
     assert uuid.UUID(bid.oid).version == 4
     assert bid.priority < ask.priority
     assert bid.date == bid.priority // 1_000_000
+
+
+@pytest.mark.parametrize(
+    "bits", [0, 2**128 - 1, 0x0123456789ABCDEF0123456789ABCDEF, 2**127, 2**64 - 1]
+)
+def test_uuid4_text_writes_what_uuid_writes(bits: int) -> None:
+    assert uuid4_text(bits) == str(uuid.UUID(int=bits, version=4))
 
 
 def test_cancel_releases_the_reserve(exchange: Exchange, alice: Account) -> None:
