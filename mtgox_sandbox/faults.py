@@ -152,6 +152,8 @@ class Faults:
     def take(self, path: str) -> list[Fault]:
         """Return the faults that apply to this request, using up one of each count."""
         taken = [fault for fault in self._active if fault.matches(path)]
+        if not taken:  # most requests: nothing to use up
+            return taken
         for fault in taken:
             if fault.remaining is not None:
                 fault.remaining -= 1
