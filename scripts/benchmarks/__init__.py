@@ -42,8 +42,9 @@ own process, an admin session); the others run on their own afterwards.
 * **Sandbox throughput** (:mod:`benchmarks.sandbox_throughput`):
   ``scripts/bench_sandbox``'s table, run as is.
 
-``load_generator`` is not a section: it is ``scripts/bench_sandbox``'s load
-process, run by path on its own core.
+``load_generator`` and ``aiohttp_servers`` are not sections: they are
+``scripts/bench_sandbox``'s load process, run by path on its own core, and the
+plain aiohttp servers it measures beside the sandbox.
 
 Home Assistant is a real instance built by the test harness's
 ``async_test_home_assistant`` (pytest-homeassistant-custom-component) in the
