@@ -2,7 +2,8 @@ r"""The sandbox's aiohttp application: one pipeline for API versions 0, 1 and 2.
 
 Every request to ``/api/<version>/<path>`` goes through the same steps:
 
-1. **route** the path to an endpoint (unknown: HTTP 404 ``Invalid call``) and
+1. **route** the path to an endpoint (:mod:`mtgox_sandbox.api.routing`;
+   unknown: HTTP 404 ``Invalid call``) and
    count it in :attr:`SandboxServer.counters` under ``"<version>:<method>"``
    (``"<version>:invalid"`` for unknown paths), blocked requests included;
 2. the **anti-DDoS limiter**, per client: the verified key of a well-signed
@@ -57,8 +58,7 @@ from .api.common import (
     form_params,
     invalid_parameter,
 )
-from .api.routing import VERSIONS, route_request
-from .api.v1v2 import V1
+from .api.routing import api_version, route_request
 from .auth import AuthError, admit, signed_account, signed_message
 from .engine.models import (
     Account,
@@ -308,8 +308,7 @@ class SandboxServer:
         _, api_prefix, version_text, *_ = [*request.path.split("/", 3), "", ""]
         if api_prefix != "api":
             return json_response({"error": error.message}, error.status)
-        api: ApiVersion = VERSIONS.get(version_text, V1)
-        return json_response(api.failure(error), error.status)
+        return json_response(api_version(version_text).failure(error), error.status)
 
     async def _answer(
         self,

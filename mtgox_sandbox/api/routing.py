@@ -13,13 +13,18 @@ ROUTES_KEPT: Final = 256
 """Parsed paths kept: a client asks the same few again and again."""
 
 
+def api_version(version_text: str) -> ApiVersion:
+    """Return the version a path names; an unknown one is answered in v1's shape."""
+    return VERSIONS.get(version_text, V1)
+
+
 def route_request(version_text: str, path: str) -> tuple[ApiVersion, Route | ApiError]:
     """Return the version and the route of ``/api/<version_text>/<path>``.
 
     For an unknown version or path the route is the error to answer with (HTTP
-    404 ``Invalid call``), in v1's shape when the version itself is unknown.
+    404 ``Invalid call``).
     """
-    api = VERSIONS.get(version_text, V1)
+    api = api_version(version_text)
     try:
         return api, _known_route(version_text, path)
     except ApiError as error:

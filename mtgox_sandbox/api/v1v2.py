@@ -68,8 +68,6 @@ MAX_DECIMAL_TEXT: Final = 64
 """Longest decimal ``amount``/``price`` text accepted (digits, point, sign, zeros)."""
 GET_INFO: Final = frozenset({"get_info"})
 TRADE: Final = frozenset({"trade"})
-QIDS: Final = random.Random()  # noqa: S311 - a reply's id, not a secret
-"""Draws cancels' ``qid``s (seeded by the system; no entropy call per cancel)."""
 
 
 def parse_amount(ctx: CallContext, name: str, code: str) -> int | None:
@@ -234,7 +232,8 @@ def order_cancel(ctx: CallContext) -> dict[str, str]:
     """Cancel one of the caller's orders by ``oid`` (or ``order``)."""
     oid = ctx.params.get("oid") or ctx.text("order", "an order id")
     cancelled = ctx.exchange.cancel_order(ctx.account, oid)
-    return {"qid": uuid4_text(QIDS.getrandbits(128)), "oid": cancelled.oid}
+    # A reply's id, not a secret: no entropy call per cancel.
+    return {"qid": uuid4_text(random.getrandbits(128)), "oid": cancelled.oid}
 
 
 def order_result(ctx: CallContext) -> dict[str, Any]:

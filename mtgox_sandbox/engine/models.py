@@ -339,17 +339,19 @@ def seeded_rng(seed: int | str) -> random.Random:
     return random.Random(seed)  # noqa: S311
 
 
-UUID4_VERSION_BITS: Final = (0xF000 << 64) | (0xC000 << 48)
+UUID4_FIXED_BITS: Final = (0xF000 << 64) | (0xC000 << 48)
 """Where a version-4 UUID's version and variant sit in its 128 bits."""
 UUID4_MARKS: Final = (0x4000 << 64) | (0x8000 << 48)
 """Version 4, RFC 4122 variant."""
 
 
 def uuid4_text(bits: int) -> str:
-    """Return 128 random bits as a version-4 UUID's text, as ``uuid.UUID`` writes it.
+    """Return random ``bits`` (0 to 2**128 - 1) as a version-4 UUID's text.
+
+    The same text ``str(uuid.UUID(int=bits, version=4))`` gives.
 
     Several times cheaper than building a ``uuid.UUID`` first: every order and
     every cancel asks for one.
     """
-    digits = f"{(bits & ~UUID4_VERSION_BITS) | UUID4_MARKS:032x}"
+    digits = f"{(bits & ~UUID4_FIXED_BITS) | UUID4_MARKS:032x}"
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
