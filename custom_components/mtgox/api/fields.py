@@ -41,10 +41,16 @@ def excerpt(value: object) -> str:
     return text if len(text) <= _EXCERPT else f"{text[:_EXCERPT]}..."
 
 
-def json_object(value: object, what: str) -> JsonObject:
-    """Return ``value`` if it is a JSON object."""
+def _subject(what: str, key: str | None) -> str:
+    """Return what an error is about: ``what``, or ``what`` and the field's key."""
+    return what if key is None else f"{what} {key}"
+
+
+def json_object(value: object, what: str, key: str | None = None) -> JsonObject:
+    """Return ``value`` if it is a JSON object (``key``: the field it came from)."""
     if not isinstance(value, dict):
-        raise MtGoxResponseError(f"{what}: expected an object, got {excerpt(value)}")
+        subject = _subject(what, key)
+        raise MtGoxResponseError(f"{subject}: expected an object, got {excerpt(value)}")
     return value
 
 
@@ -63,28 +69,26 @@ def field(container: JsonObject, key: str) -> object:
         raise MtGoxResponseError(f"missing {key!r} in {excerpt(container)}") from None
 
 
-def string(value: object, what: str) -> str:
-    """Return ``value`` if it is a non-empty string."""
+def string(value: object, what: str, key: str | None = None) -> str:
+    """Return ``value`` if it is a non-empty string (``key``: the field it came from)."""
     if not isinstance(value, str) or not value:
-        raise MtGoxResponseError(f"{what}: expected a string, got {excerpt(value)}")
+        subject = _subject(what, key)
+        raise MtGoxResponseError(f"{subject}: expected a string, got {excerpt(value)}")
     return value
+
+
+# text() and money() pass the key apart from ``what``: the error's words are
+# only put together for an error, and every push and reply reads many fields.
 
 
 def text(container: JsonObject, key: str, what: str) -> str:
     """Return the non-empty string under ``key``."""
-    value = container.get(key)
-    if isinstance(value, str) and value:
-        return value
-    # Only now the error's words: every push and reply reads many fields.
-    return string(field(container, key), f"{what} {key}")
+    return string(field(container, key), what, key)
 
 
 def money(container: JsonObject, key: str, what: str, currency: str | None) -> Decimal:
     """Return a currency object's amount, checking its currency when one is expected."""
-    co = container.get(key)
-    if not isinstance(co, dict):
-        co = json_object(field(container, key), f"{what} {key}")
-    money = parse_money(co)
+    money = parse_money(json_object(field(container, key), what, key))
     if currency is not None and money.currency != currency:
         raise MtGoxResponseError(
             f"{what} {key}: expected {currency}, got {money.currency}"
